@@ -1,0 +1,111 @@
+"""Sign-in and sign-out. Each sign-in creates a fresh server-side session (the id is rotated)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from app import audit, get_clock
+from app.auth import sessions
+from app.auth.forms import LoginForm
+from app.errors import json_error
+from app.extensions import db, htmx, limiter, login_manager
+from app.models import User
+from app.passwords import verify_secret
+
+bp = Blueprint("auth", __name__)
+
+SESSION_KEY = "sid"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _username_key() -> str:
+    return "login:" + (request.form.get("username") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        user = db.session.execute(
+            select(User).where(func.lower(User.username) == username)
+        ).scalar_one_or_none()
+        if user and user.active and verify_secret(user.password_hash, form.password.data):
+            _sign_in(user, stay_signed_in=form.stay_signed_in.data)
+            target = request.args.get("next", "")
+            # Only local paths: an open redirect would help phishing.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("main.home")
+            return redirect(target)
+        if user is None:
+            verify_secret(None, form.password.data)
+        audit.record(db.session, "login.failed", actor_id=None, detail={"username": username[:64]})
+        db.session.commit()
+        flash(_("Wrong username or password."), "error")
+        return render_template("auth/login.html", form=form), 422
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+def _sign_in(user: User, *, stay_signed_in: bool) -> None:
+    clock = get_clock()
+    session.clear()  # a fresh session: nothing from before sign-in carries over
+    row = sessions.start(
+        db.session,
+        user,
+        clock,
+        stay_signed_in=stay_signed_in,
+        user_agent=request.user_agent.string or "",
+        ip=request.remote_addr or "",
+    )
+    audit.record(db.session, "login", actor_id=user.id, object_type="session", object_id=row.id[:8])
+    db.session.commit()
+    session[SESSION_KEY] = row.id
+    session.permanent = stay_signed_in
+    login_user(user, remember=False, fresh=True)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        sessions.revoke(db.session, session.get(SESSION_KEY, ""), current_user.id, get_clock())
+        audit.record(db.session, "logout", actor_id=current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    response = redirect(url_for("auth.login"))
+    # Tells the service worker and browser to drop everything this user had cached.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return sessions.load_user(db.session, session.get(SESSION_KEY), user_id, get_clock())
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return json_error(401)
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if htmx:
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.session_protection = None  # the server-side session row is our protection
+    login_manager.login_view = "auth.login"

@@ -1,0 +1,80 @@
+"""Configuration from the MAKKER_* environment, with embedded single-machine defaults."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PUBLIC_PUSH_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Android
+    "updates.push.services.mozilla.com",  # Firefox
+    "web.push.apple.com",  # Safari, iOS home-screen apps
+    "wns2-par02p.notify.windows.com",  # Edge (WNS shards share the suffix below)
+    "*.notify.windows.com",
+    "*.push.apple.com",
+)
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Everything Makker reads from the environment, as a Flask config mapping."""
+    sqlite_path = Path(instance_path) / "makker.sqlite3"
+    return {
+        "SQLALCHEMY_DATABASE_URI": _env("MAKKER_DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        "SECRET_KEY": _env("MAKKER_SECRET_KEY"),
+        "VAPID_PRIVATE_KEY": _env("MAKKER_VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": _env("MAKKER_VAPID_SUBJECT", "mailto:admin@makker.invalid"),
+        "REMINDER_BEFORE_S": _env_int("MAKKER_REMINDER_BEFORE_S", 300),
+        "GRACE_S": _env_int("MAKKER_GRACE_S", 300),
+        "ACK_TIMEOUT_S": _env_int("MAKKER_ACK_TIMEOUT_S", 120),
+        "PUSH_ALLOWED_HOSTS": tuple(
+            h.strip().lower()
+            for h in (_env("MAKKER_PUSH_ALLOWED_HOSTS") or ",".join(PUBLIC_PUSH_HOSTS)).split(",")
+            if h.strip()
+        ),
+        "DEMO": _env_bool("MAKKER_DEMO", False),
+        "RATELIMIT_STORAGE_URI": _env("MAKKER_RATELIMIT_STORAGE_URL", "memory://"),
+        "PUBLIC_URL": _env("MAKKER_PUBLIC_URL"),
+        "SESSION_COOKIE_SECURE": _env_bool("MAKKER_SECURE_COOKIES", False),
+        "EMBEDDED_WATCHDOG": _env_bool("MAKKER_EMBEDDED_WATCHDOG", False),
+    }
+
+
+class Defaults:
+    """Settings that are not per-deployment. Tests override through create_app(config)."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    MAX_CONTENT_LENGTH = 256 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "makker_session"
+    # "Stay signed in": a phone keeps its session for weeks; revocable server side.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_REFRESH_EACH_REQUEST = False
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the (revocable) session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_DEFAULT = "600 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"
+    TESTING = False

@@ -1,0 +1,104 @@
+"""Errors: the contract's JSON shape under /api/, friendly Danish pages elsewhere, never a 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Machine codes for the API, by status.
+CODES = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+def messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        401: _("Please sign in."),
+        403: _("You are not allowed to do that."),
+        404: _("We could not find that page."),
+        405: _("That action is not possible here."),
+        409: _("That conflicts with what has already happened."),
+        413: _("That is too much data at once."),
+        415: _("Send the data as JSON."),
+        429: _("Too many attempts. Wait a minute and try again."),
+        500: _("Something went wrong on our side. Your data is safe; try again."),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str | None = None, message: str | None = None, **extra):
+    body = {"error": code or CODES.get(status, "error"), "message": message or messages().get(status, "")}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _html_error(status: int, message: str | None = None):
+    from app.extensions import htmx
+
+    template = "errors/error.html" if not htmx else "errors/_error.html"
+    return render_template(template, status=status, message=message or messages().get(status, "")), status
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    if status == 429:
+        message = messages()[429]
+    elif status in messages() and (not exc.description or exc.description == type(exc).description):
+        message = messages()[status]
+    else:
+        message = exc.description if status < 500 else messages()[500]
+    if wants_json():
+        response = json_error(status, message=message)
+    else:
+        response = _html_error(status, message)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        from flask import make_response
+
+        response = make_response(response)
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def handle_csrf_error(exc: CSRFError):
+    message = _("Your session expired or the form was old. Reload the page and try again.")
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return _html_error(400, message)
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    from app.extensions import db
+
+    db.session.rollback()
+    if wants_json():
+        return json_error(500)
+    return _html_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
