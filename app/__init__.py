@@ -55,7 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     from app import cli, errors, i18n, security, templating
     from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
+    from app import database
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A copy: Defaults' dict is shared between apps.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     db.init_app(app)
+    database.init_app(app, db)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

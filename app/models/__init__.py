@@ -4,6 +4,11 @@ Each feature keeps its tables in its own module here."""
 
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, WatchdogBeat
 from app.models.org import ROLES, Unit, User, UserSession
+from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
 
-__all__ = ["AuditEntry", "Base", "ROLES", "Unit", "User", "UserSession"]
+__all__ = [
+    "ROLES", "Alert", "AuditEntry", "Base", "ClientAction", "DeliveryAttempt", "Notification",
+    "OutboxEntry", "TimelineEvent", "Unit", "User", "UserSession", "Visit", "WatchdogBeat",
+]
