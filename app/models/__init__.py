@@ -4,6 +4,8 @@ Each feature keeps its tables in its own module here."""
 
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.help import AmbulanceLetter, GuidelineCard, NextOfKin
+from app.models.incidents import Incident, IncidentCheck, IncidentComment
 from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, WatchdogBeat
 from app.models.org import ROLES, Unit, User, UserSession
 from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
@@ -11,4 +13,6 @@ from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
 __all__ = [
     "ROLES", "Alert", "AuditEntry", "Base", "ClientAction", "DeliveryAttempt", "Notification",
     "OutboxEntry", "TimelineEvent", "Unit", "User", "UserSession", "Visit", "WatchdogBeat",
+    "AmbulanceLetter", "GuidelineCard", "NextOfKin",
+    "Incident", "IncidentCheck", "IncidentComment",
 ]
