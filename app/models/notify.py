@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UUIDStr
 from app.models.org import User
+
+if TYPE_CHECKING:
+    from app.models.visits import Alert, Visit
 
 NOTIFICATION_TYPES = ("reminder", "alert", "ack", "resolved", "interrupt", "incident", "test")
 
@@ -35,6 +39,9 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
 
     recipient: Mapped[User] = relationship()
+    # Declared so the unit of work inserts the alert/visit first.
+    alert: Mapped["Alert | None"] = relationship()  # noqa: UP037
+    visit: Mapped["Visit | None"] = relationship()  # noqa: UP037
 
     __table_args__ = (UniqueConstraint("recipient_id", "step_key", name="uq_notifications_recipient_step"),)
 

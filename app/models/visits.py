@@ -116,6 +116,9 @@ class TimelineEvent(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+    # Declared so the unit of work inserts the visit/alert before its events.
+    visit: Mapped[Visit | None] = relationship(viewonly=False)
+    alert: Mapped[Alert | None] = relationship(viewonly=False)
 
 
 class ClientAction(Base):

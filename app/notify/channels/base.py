@@ -1,0 +1,55 @@
+"""The channel interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
+
+from app.models import Notification, User
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A snapshot of what to send, taken inside the transaction, sent outside it."""
+
+    outbox_id: int
+    notification_id: str
+    recipient_id: int
+    recipient_name: str
+    phone: str
+    email: str
+    locale: str
+    type: str
+    tag: str
+    urgent: bool
+    payload: dict
+    alert_id: str | None = None
+    attempt: int = 1
+
+
+@dataclass
+class SendResult:
+    ok: bool
+    detail: str = ""
+    status: int | None = None
+    # Retry later (seconds), e.g. 429 with Retry-After or a 5xx; None = do not retry.
+    retry_after: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Channel(ABC):
+    name: ClassVar[str]
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    @abstractmethod
+    def wants(self, session: Session, recipient: User, notification: Notification) -> bool:
+        """Should this notification go to the recipient through this channel?"""
+
+    @abstractmethod
+    def send(self, message: OutgoingMessage) -> list[SendResult]:
+        """Send one message (possibly to several devices); one result per attempt. Never raises."""

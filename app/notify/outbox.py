@@ -1,0 +1,183 @@
+"""The outbox. `enqueue` runs inside the caller's transaction (with the state change that causes the
+message); `dispatch_due` claims due entries with a short lease, sends them outside any transaction,
+then records every attempt. A crash after sending re-sends with the same notification id and tag."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.clock import Clock
+from app.database import is_postgres
+from app.models import DeliveryAttempt, Notification, OutboxEntry, User
+from app.notify.channels import OutgoingMessage, SendResult, enabled_channels, get_channel
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+SEND_WORKERS = 16
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry `attempt` (1-based): 2, 4, 8 ... capped at 5 minutes."""
+    return min(2.0**attempt, 300.0)
+
+
+def enqueue(
+    session: Session,
+    clock: Clock,
+    recipient: User,
+    *,
+    type: str,
+    step_key: str,
+    payload: dict,
+    tag: str,
+    due_at: datetime | None = None,
+    alert_id: str | None = None,
+    visit_id: str | None = None,
+    urgent: bool = False,
+) -> Notification | None:
+    """Add a notification and its outbox entries; None if this step already notified this person."""
+    existing = session.execute(
+        select(Notification.id).where(Notification.recipient_id == recipient.id, Notification.step_key == step_key)
+    ).first()
+    if existing:
+        return None
+    now = clock.now()
+    notification = Notification(
+        id=str(uuid.uuid4()),
+        recipient_id=recipient.id,
+        type=type,
+        step_key=step_key,
+        tag=tag,
+        payload={**payload, "type": type, "tag": tag},
+        alert_id=alert_id,
+        visit_id=visit_id,
+        urgent=urgent,
+        created_at=now,
+        due_at=due_at or now,
+    )
+    notification.payload["notification_id"] = notification.id
+    session.add(notification)
+    for channel in enabled_channels():
+        if channel.wants(session, recipient, notification):
+            session.add(OutboxEntry(notification=notification, channel=channel.name, next_attempt_at=now))
+    return notification
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+def _claim(session: Session, clock: Clock, limit: int) -> list[OutgoingMessage]:
+    now = clock.now()
+    query = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.state == "pending",
+            OutboxEntry.next_attempt_at <= now,
+            or_(OutboxEntry.lease_until.is_(None), OutboxEntry.lease_until < now),
+        )
+        .order_by(OutboxEntry.next_attempt_at)
+        .limit(limit)
+        .options(selectinload(OutboxEntry.notification).selectinload(Notification.recipient))
+    )
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=OutboxEntry)
+    entries = list(session.execute(query).scalars())
+    messages = []
+    for entry in entries:
+        entry.lease_until = now + LEASE
+        entry.attempts += 1
+        n = entry.notification
+        r = n.recipient
+        messages.append(
+            OutgoingMessage(
+                outbox_id=entry.id, notification_id=n.id, recipient_id=r.id, recipient_name=r.name,
+                phone=r.phone, email=r.email, locale=r.locale, type=n.type, tag=n.tag, urgent=n.urgent,
+                payload=dict(n.payload), alert_id=n.alert_id, attempt=entry.attempts,
+            )
+        )
+    session.commit()
+    return messages
+
+
+def _send(channel_name: str, message: OutgoingMessage, app) -> list[SendResult]:
+    with app.app_context():
+        channel = get_channel(channel_name)
+        if channel is None:
+            return [SendResult(ok=False, detail=f"channel {channel_name} is not enabled")]
+        try:
+            return channel.send(message) or [SendResult(ok=False, detail="no result")]
+        except Exception as exc:  # a channel must never take the watchdog down
+            log.exception("channel %s failed", channel_name)
+            return [SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}", retry_after=backoff(message.attempt))]
+
+
+def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> DispatchReport:
+    """Send what is due now. Returns counts; safe to run in several processes at once."""
+    from flask import current_app
+
+    report = DispatchReport()
+    messages = _claim(session, clock, limit)
+    if not messages:
+        return report
+    channels = dict(session.execute(
+        select(OutboxEntry.id, OutboxEntry.channel).where(OutboxEntry.id.in_([m.outbox_id for m in messages]))
+    ).all())
+    app = current_app._get_current_object()
+    if len(messages) == 1:
+        results = [_send(channels[messages[0].outbox_id], messages[0], app)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(messages))) as pool:
+            results = list(pool.map(lambda m: _send(channels[m.outbox_id], m, app), messages))
+    now = clock.now()
+    for message, attempts in zip(messages, results, strict=True):
+        entry = session.get(OutboxEntry, message.outbox_id)
+        for result in attempts:
+            session.add(DeliveryAttempt(
+                outbox_id=entry.id, notification_id=message.notification_id, alert_id=message.alert_id,
+                recipient_id=message.recipient_id, channel=entry.channel, at=now, ok=result.ok,
+                status=result.status, detail=result.detail[:500],
+            ))
+        entry.lease_until = None
+        if any(r.ok for r in attempts):
+            entry.state, entry.sent_at = "sent", now
+            report.sent += 1
+            continue
+        retry = [r.retry_after for r in attempts if r.retry_after is not None]
+        entry.last_error = "; ".join(r.detail for r in attempts)[:1000]
+        if retry and entry.attempts < MAX_ATTEMPTS:
+            entry.next_attempt_at = now + timedelta(seconds=max(retry))
+            report.retried += 1
+        else:
+            entry.state = "failed"
+            report.failed += 1
+    session.commit()
+    return report
+
+
+def next_attempt_at(session: Session) -> datetime | None:
+    """When the outbox next has something to do (a pending entry or an expiring lease)."""
+    pending = session.execute(
+        select(func.min(OutboxEntry.next_attempt_at)).where(
+            OutboxEntry.state == "pending", OutboxEntry.lease_until.is_(None)
+        )
+    ).scalar()
+    lease = session.execute(
+        select(func.min(OutboxEntry.lease_until)).where(
+            OutboxEntry.state == "pending", OutboxEntry.lease_until.is_not(None)
+        )
+    ).scalar()
+    times = [t for t in (pending, lease) if t is not None]
+    return min(times) if times else None
