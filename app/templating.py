@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from flask import Flask, url_for
 from flask_babel import format_datetime, format_time, get_locale
@@ -31,6 +32,15 @@ def init_app(app: Flask) -> None:
         return {"current_locale": str(get_locale() or "da"), "nav_badges": _nav_badges()}
 
     app.jinja_env.globals["static_url"] = lambda filename: url_for("static", filename=filename)
+    # Every feature stylesheet and script is on every page: hx-boost swaps only the <body>, so a
+    # page-specific <head> entry would be missing after a boosted navigation.
+    static = Path(app.static_folder)
+    app.jinja_env.globals["feature_css"] = sorted(
+        f"css/{p.name}" for p in (static / "css").glob("*.css") if p.name != "app.css"
+    )
+    app.jinja_env.globals["feature_js"] = sorted(
+        f"js/{p.name}" for p in (static / "js").glob("*.js") if p.name not in ("app.js",) and not p.name.startswith("sw")
+    )
 
 
 def _nav_badges() -> dict:
