@@ -17,6 +17,7 @@ from app.admin.services import unit_people
 from app.extensions import db, htmx, limiter
 from app.visits import services
 from app.visits.forms import CheckoutForm, ExtendForm, PinsForm, PlanVisitForm
+from app.visits.ladder import overdue_time, timings_for
 from app.visits.services import LOCAL
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -141,6 +142,7 @@ def show(visit_id: str):
         template, visit=visit, checkout_form=CheckoutForm(), extend_form=ExtendForm(),
         needs_pin=bool(current_user.checkout_pin_hash), calls=_call_list(visit), now=get_clock().now(),
         open_alert=_worker_alert(visit),
+        alert_at=overdue_time(visit, timings_for(visit.unit)),
     )
 
 
