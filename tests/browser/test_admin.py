@@ -1,0 +1,67 @@
+"""The admin screens at phone size (390x844): the user list, a unit page, and the role quick change."""
+
+from __future__ import annotations
+
+from tests.browser.conftest import screenshot, sign_in
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_admin_user_list_and_unit_page_at_phone_size(page):
+    sign_in(page, "admin")
+    page.goto("/settings/")
+    page.get_by_role("link", name="Åbn administrationen").click()
+    page.wait_for_url("**/admin/")
+    page.get_by_role("link", name="Brugere").first.click()
+    page.wait_for_url("**/admin/users")
+    assert page.get_by_role("heading", name="Brugere").is_visible()
+    assert page.get_by_role("link", name="Anna Jensen").is_visible()
+    assert _no_horizontal_scroll(page)
+    screenshot(page, "admin-01-users")
+
+    # Filtering by unit swaps the list in place (htmx) and keeps the URL shareable.
+    page.get_by_label("Enhed").select_option(label="Ingen enhed")
+    page.wait_for_url("**/admin/users?unit=none")
+    page.get_by_text("Ingen brugere her endnu.").wait_for()
+    page.get_by_label("Enhed").select_option(label="Jobcenter Nord")
+    page.get_by_text("5 brugere").wait_for()
+
+    page.get_by_role("link", name="Enheder").first.click()
+    page.get_by_role("link", name="Jobcenter Nord").click()
+    page.get_by_role("heading", name="Jobcenter Nord").wait_for()
+    assert page.locator("#unit-leaders").inner_text() == "Lene Holm"
+    assert page.locator("#unit-amrs").inner_text() == "Ali Hassan"
+    assert _no_horizontal_scroll(page)
+    screenshot(page, "admin-02-unit")
+
+    # Quick change: Bo becomes an AMR without leaving the page.
+    page.get_by_label("Rolle for Bo Nielsen").select_option("amr")
+    page.locator("li.member", has_text="Bo Nielsen").get_by_role("button", name="Skift").click()
+    page.get_by_text("Rollen er ændret.").wait_for()
+    assert page.locator("#unit-amrs").inner_text() == "Ali Hassan, Bo Nielsen"
+    screenshot(page, "admin-03-unit-role-changed")
+
+    csp_violations = [e for e in page.js_errors if "Content Security Policy" in e]
+    assert not csp_violations, csp_violations
+    assert not page.js_errors, page.js_errors
+
+
+def test_admin_form_errors_at_phone_size(page):
+    sign_in(page, "admin")
+    page.goto("/admin/users/new")
+    page.get_by_label("Navn").fill("Carla Mikkelsen")
+    page.get_by_label("Brugernavn").fill("carla")
+    page.get_by_label("Første adgangskode").fill("short")
+    page.get_by_role("button", name="Opret bruger").click()
+    page.get_by_text("Adgangskoden skal være på mindst 10 tegn.").wait_for()
+    # The page keeps its layout (a 422 on a boosted form swaps the whole page, not a fragment).
+    assert page.get_by_role("navigation", name="Hovedmenu").is_visible()
+    assert page.get_by_label("Navn").input_value() == "Carla Mikkelsen"
+    screenshot(page, "admin-04-new-user-error")
+    page.get_by_label("Første adgangskode").fill("a-long-initial-password")
+    page.get_by_role("button", name="Opret bruger").click()
+    page.get_by_text("Carla Mikkelsen kan nu logge ind som carla.").wait_for()
+    assert "/admin/users/" in page.url
+    assert not page.js_errors, page.js_errors
