@@ -31,7 +31,12 @@ def init_app(app: Flask) -> None:
     def inject_globals():
         return {"current_locale": str(get_locale() or "da"), "nav_badges": _nav_badges()}
 
-    app.jinja_env.globals["static_url"] = lambda filename: url_for("static", filename=filename)
+    # Content-hashed URLs (?v=<hash>) when the pwa feature has hashed the file: cached for a year.
+    def static_url(filename: str) -> str:
+        version = app.extensions.get("makker.static_versions", {}).get(filename)
+        return url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
+
+    app.jinja_env.globals["static_url"] = static_url
     # Every feature stylesheet and script is on every page: hx-boost swaps only the <body>, so a
     # page-specific <head> entry would be missing after a boosted navigation.
     static = Path(app.static_folder)
