@@ -54,6 +54,17 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": _env("MAKKER_PUBLIC_URL"),
         "SESSION_COOKIE_SECURE": _env_bool("MAKKER_SECURE_COOKIES", False),
         "EMBEDDED_WATCHDOG": _env_bool("MAKKER_EMBEDDED_WATCHDOG", False),
+        # SMS gateway (GatewayAPI-style REST) and SMTP for the second channels (app/notify/channels).
+        "SMS_URL": _env("MAKKER_SMS_URL"),
+        "SMS_TOKEN": _env("MAKKER_SMS_TOKEN"),
+        "SMS_SENDER": _env("MAKKER_SMS_SENDER", "Makker"),
+        "SMS_FALLBACK_DELAY_S": _env_int("MAKKER_SMS_FALLBACK_DELAY_S", 30),
+        "SMTP_HOST": _env("MAKKER_SMTP_HOST"),
+        "SMTP_PORT": _env_int("MAKKER_SMTP_PORT", 587),
+        "SMTP_USER": _env("MAKKER_SMTP_USER"),
+        "SMTP_PASSWORD": _env("MAKKER_SMTP_PASSWORD"),
+        "SMTP_FROM": _env("MAKKER_SMTP_FROM", "Makker <makker@makker.invalid>"),
+        "SMTP_STARTTLS": _env_bool("MAKKER_SMTP_STARTTLS", True),
     }
 
 

@@ -8,6 +8,7 @@ from app.models.help import AmbulanceLetter, GuidelineCard, NextOfKin
 from app.models.incidents import Incident, IncidentCheck, IncidentComment
 from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, WatchdogBeat
 from app.models.org import ROLES, Unit, User, UserSession
+from app.models.push import MailSinkMessage, NotificationPrefs, PushSubscription
 from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "OutboxEntry", "TimelineEvent", "Unit", "User", "UserSession", "Visit", "WatchdogBeat",
     "AmbulanceLetter", "GuidelineCard", "NextOfKin",
     "Incident", "IncidentCheck", "IncidentComment",
+    "MailSinkMessage", "NotificationPrefs", "PushSubscription",
 ]

@@ -68,7 +68,9 @@ def enqueue(
     session.add(notification)
     for channel in enabled_channels():
         if channel.wants(session, recipient, notification):
-            session.add(OutboxEntry(notification=notification, channel=channel.name, next_attempt_at=now))
+            delay = channel.first_attempt_delay(session, recipient, notification)
+            session.add(OutboxEntry(notification=notification, channel=channel.name,
+                                    next_attempt_at=now + timedelta(seconds=delay) if delay else now))
     return notification
 
 
@@ -77,6 +79,7 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    skipped: int = 0  # also counted in `sent` (done, nothing more to do)
 
 
 def _claim(session: Session, clock: Clock, limit: int) -> list[OutgoingMessage]:
@@ -144,7 +147,16 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
     now = clock.now()
     for message, attempts in zip(messages, results, strict=True):
         entry = session.get(OutboxEntry, message.outbox_id)
+        if attempts and all(r.skipped for r in attempts):
+            entry.lease_until = None
+            entry.state, entry.sent_at = "skipped", now
+            entry.last_error = "; ".join(r.detail for r in attempts)[:1000]
+            report.sent += 1
+            report.skipped += 1
+            continue
         for result in attempts:
+            if result.skipped:
+                continue
             session.add(DeliveryAttempt(
                 outbox_id=entry.id, notification_id=message.notification_id, alert_id=message.alert_id,
                 recipient_id=message.recipient_id, channel=entry.channel, at=now, ok=result.ok,

@@ -7,7 +7,10 @@ from __future__ import annotations
 from flask import current_app
 
 from app.notify.channels.base import Channel, OutgoingMessage, SendResult
+from app.notify.channels.email import EmailChannel
 from app.notify.channels.log import LogChannel
+from app.notify.channels.push import PushChannel
+from app.notify.channels.sms import SmsChannel
 
 _REGISTRY: dict[str, type[Channel]] = {}
 
@@ -18,6 +21,9 @@ def register(channel_class: type[Channel]) -> type[Channel]:
 
 
 register(LogChannel)
+register(PushChannel)
+register(SmsChannel)
+register(EmailChannel)
 
 
 def enabled_channels() -> list[Channel]:

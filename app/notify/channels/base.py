@@ -38,6 +38,9 @@ class SendResult:
     # Retry later (seconds), e.g. 429 with Retry-After or a 5xx; None = do not retry.
     retry_after: float | None = None
     extra: dict = field(default_factory=dict)
+    # Not sent because it was not needed (e.g. the SMS fallback after a delivered push): no attempt is
+    # recorded and the outbox entry ends in state "skipped".
+    skipped: bool = False
 
 
 class Channel(ABC):
@@ -49,6 +52,10 @@ class Channel(ABC):
     @abstractmethod
     def wants(self, session: Session, recipient: User, notification: Notification) -> bool:
         """Should this notification go to the recipient through this channel?"""
+
+    def first_attempt_delay(self, session: Session, recipient: User, notification: Notification) -> float:
+        """Seconds to wait before the first attempt (default: at once). Asked at enqueue, after `wants`."""
+        return 0.0
 
     @abstractmethod
     def send(self, message: OutgoingMessage) -> list[SendResult]:
