@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.cli import AppGroup
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -194,6 +195,7 @@ def submit(incident_id: str):
             except ValueError:
                 abort(404)
             incident = _save_from_form(incident_id, form)
+            db.session.commit()  # the draft is kept even if it cannot be submitted yet
         else:
             incident = services.get_visible(db.session, get_clock(), current_user, incident_id, via=None)
         services.submit(db.session, get_clock(), current_user, incident)
@@ -495,9 +497,7 @@ def review():
 
 # --- Wiring ---------------------------------------------------------------------------------------
 
-@click.group("incidents", help="Incident follow-up.")
-def incidents_cli():
-    pass
+incidents_cli = AppGroup("incidents", help="Incident follow-up.")
 
 
 @incidents_cli.command("remind")

@@ -49,8 +49,8 @@ DRAFT_FIELDS = (
 MAX_TEXT = 10_000
 OPEN_STATUSES = ("submitted", "in_review", "registered")
 
-# ddmmyy-xxxx, or ten digits in a row (not part of a longer number).
-CPR_RE = re.compile(r"(?<!\d)(?:\d{6}-\d{4}|\d{10})(?!\d)")
+# ddmmyy-xxxx, or ten digits in a row (not part of a longer number, nor a phone number with +45).
+CPR_RE = re.compile(r"(?<![\d+])(?:\d{6}-\d{4}|\d{10})(?!\d)")
 
 
 class IncidentError(Exception):

@@ -111,19 +111,18 @@ def test_leader_flow_through_the_api(make_client, make_draft):
     assert lene.post(f"{base}/transition", json={"to": "registered"}).get_json()["status"] == "registered"
     assert lene.post(f"{base}/followup", json={"due_at": "2026-11-27T10:00:00"}).status_code == 400
     assert lene.post(f"{base}/followup", json={"due_at": "2026-11-27T10:00:00+01:00"}).status_code == 200
-    _c, anna = make_client("anna")
+    anna_client, anna = make_client("anna")
     assert anna.post(f"{base}/transition", json={"to": "closed"}).status_code == 403
     assert anna.post(f"{base}/comments", json={"body": "Om morgenen."}).status_code == 201
-    got = anna.get(base).get_json()
+    got = anna_client.get(base).get_json()
     assert [c["body"] for c in got["comments"]] == ["Hvornår på dagen?", "Om morgenen."]
 
 
 def test_unknown_or_invisible_is_404(make_client, make_draft):
     draft_id = make_draft("anna")
-    _c, bo = make_client("bo")
+    bo_client, bo = make_client("bo")
     for path in (f"/api/v1/incidents/{draft_id}", f"/api/v1/incidents/{uuid.uuid4()}"):
-        c = _c
-        response = c.get(path)
+        response = bo_client.get(path)
         assert response.status_code == 404 and response.get_json()["error"] == "not_found"
     assert bo.post(f"/api/v1/incidents/{draft_id}/submit").status_code == 404
     _l, lene = make_client("lene")

@@ -232,7 +232,9 @@ def test_followup_reminders_until_held_and_the_week_message_once(db, clock):
         session.commit()
         clock.advance(days=1)
         assert services.run_due_followups(session, clock) == 0
-        clock.advance(days=2)  # a week after the incident
+        clock.advance(days=2)
+        assert services.run_due_followups(session, clock) == 0  # six days after: not yet
+        clock.advance(days=1)  # a week after the incident
         assert services.run_due_followups(session, clock) == 1
         week = notifications(session, "week")
         assert [n.recipient.username for n in week] == ["anna"]
