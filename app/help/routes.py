@@ -28,6 +28,9 @@ def _private_cacheable(response):
     return response
 
 
+SCREEN_ORDER = {"police": 0, "leader": 1, "amr": 2, "crisis": 3, "police_service": 4}
+
+
 def _locale() -> str:
     return services.card_locale(str(get_locale() or "da"))
 
@@ -36,7 +39,8 @@ def _locale() -> str:
 @login_required
 def index():
     contacts = services.contacts_for(db.session, current_user)
-    calls = [c for c in contacts if c.role != "first_aid"]
+    # The emergency number first and biggest, then the people, then the lines.
+    calls = sorted((c for c in contacts if c.role != "first_aid"), key=lambda c: SCREEN_ORDER.get(c.role, 9))
     first_aid = [c for c in contacts if c.role == "first_aid"]
     return _private_cacheable(render_template(
         "help/index.html",
@@ -125,6 +129,7 @@ def letter():
         status=services.letter_status(own, clock),
         due_at=services.review_due_at(own) if own else None,
         reads=services.reads_of(db.session, current_user),
+        review_soon=services.due_soon(own, clock),
         form=ConfirmForm(),
     )
 
