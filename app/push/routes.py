@@ -136,7 +136,7 @@ def send_test():
         select(OutboxEntry.channel).where(OutboxEntry.notification_id == notification.id)
     ).scalars())
     names = {"push": _("push"), "sms": _("SMS"), "email": _("e-mail")}
-    shown = [names[c] for c in channels if c in names]
+    shown = [names[c] for c in ("push", "sms", "email") if c in channels]
     request_wakeup(db.session)
     db.session.commit()
     if shown:
