@@ -75,6 +75,9 @@ self.addEventListener("message", function (event) {
       forgetUsers(null),
       outbox() ? outbox().setMeta("sw-user", null)["catch"](function () {}) : null
     ]));
+  } else if (data.type === "claim") {
+    // A page that loaded while this worker was activating was missed by claim() in "activate".
+    event.waitUntil(self.clients.claim());
   } else if (data.type === "version" && event.source) {
     event.source.postMessage({ type: "version", version: VERSION });
   }

@@ -37,7 +37,7 @@
       dismiss: "Fjern", retry: "Prøv igen nu",
       unsentLogout: "Du har {count} handling(er), der ikke er sendt endnu. Logger du ud, slettes de fra telefonen. Log ud alligevel?",
       updateReady: "Ny version – genindlæs", updateText: "Der er en ny version af Makker.",
-      iosHint: "Føj Makker til hjemmeskærmen: tryk på Del-knappen og vælg “Føj til hjemmeskærm”. Så kan Makker sende dig alarmer.",
+      iosHint: "Føj Makker til hjemmeskærmen: tryk på Del-knappen og vælg »Føj til hjemmeskærm«. Så kan Makker sende dig alarmer.",
       close: "Luk"
     },
     en: {

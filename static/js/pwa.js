@@ -37,6 +37,9 @@
     showUpdate();
     track(reg.installing);
     reg.addEventListener("updatefound", function () { track(reg.installing); });
+    navigator.serviceWorker.ready.then(function (ready) {
+      if (!navigator.serviceWorker.controller && ready.active) { ready.active.postMessage({ type: "claim" }); }
+    });
   }
 
   function checkForUpdate() {
