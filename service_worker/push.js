@@ -65,19 +65,28 @@
     return new URL(url || "/", self.location.origin).href;
   }
 
+  // Focus can be refused (outside a click); the navigation is what matters, so never fail on it.
+  function focus(client) {
+    return client && client.focus ? client.focus().catch(function () { return client; }) : Promise.resolve(client);
+  }
+
+  function openWindow(url) {
+    return self.clients.openWindow(url);
+  }
+
   function openOrFocus(url) {
-    if (/^tel:/.test(url || "")) { return self.clients.openWindow(url); }
+    if (/^tel:/.test(url || "")) { return openWindow(url); }
     var target = absolute(url);
     return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
       var same = windows.filter(function (w) { return w.url === target; })[0];
-      if (same && same.focus) { return same.focus(); }
+      if (same) { return focus(same); }
       var ours = windows.filter(function (w) { return new URL(w.url).origin === self.location.origin; })[0];
       if (ours && ours.navigate) {
-        return ours.navigate(target).then(function (w) { return (w || ours).focus(); }, function () {
-          return self.clients.openWindow(target);
+        return ours.navigate(target).then(function (w) { return focus(w || ours); }, function () {
+          return openWindow(target);
         });
       }
-      return self.clients.openWindow(target);
+      return openWindow(target);
     });
   }
 
