@@ -40,7 +40,7 @@ def role_labels() -> dict[str, str]:
     return {
         "staff": _l("Staff"),
         "leader": _l("Leader"),
-        "amr": _l("Health and safety representative (AMR)"),
+        "amr": _l("AMR (health and safety representative)"),
         "admin": _l("Administrator"),
     }
 

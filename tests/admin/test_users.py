@@ -204,7 +204,7 @@ def test_user_list_filters_by_unit_and_htmx_gets_the_fragment(admin, db):
     assert "Carla Mikkelsen" in everyone and "Anna Jensen" in everyone
     in_unit = admin.get(f"/admin/users?unit={unit_id}").get_data(as_text=True)
     assert "Carla Mikkelsen" not in in_unit and "Lene Holm" in in_unit and "5 brugere" in in_unit
-    assert "Leder" in in_unit and "Arbejdsmiljørepræsentant (AMR)" in in_unit
+    assert "Leder" in in_unit and "AMR (arbejdsmiljørepræsentant)" in in_unit
     without = admin.get("/admin/users?unit=none").get_data(as_text=True)
     assert "Carla Mikkelsen" in without and "Anna Jensen" not in without and "1 bruger" in without
     fragment = admin.get(f"/admin/users?unit={unit_id}", headers={"HX-Request": "true"})
