@@ -56,6 +56,13 @@ POLICE_REPORT_LABELS = {
     "employee_reports": _l("The employee reports it"),
 }
 
+ROLE_LABELS = {
+    "staff": _l("employee"),
+    "leader": _l("leader"),
+    "amr": _l("AMR"),
+    "admin": _l("administrator"),
+}
+
 # The guideline's "when it happens" advice, per channel.
 ADVICE = {
     "in_person": (

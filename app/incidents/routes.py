@@ -283,7 +283,8 @@ def _panel_response(incident: Incident, *, error: IncidentError | None = None, i
         db.session.rollback()
         incident = db.session.get(Incident, incident.id)
     if partial_wanted():
-        context = _panel_context(incident, panel_error=error.message if error else None, panel_error_item=item)
+        context = _panel_context(incident, panel_error=error.message if error else None, panel_error_item=item,
+                                 oob_status=True)
         return _vary(make_response(render_template("incidents/_review_panel.html", **context),
                                    422 if error else 200))
     if error is not None:
@@ -388,7 +389,7 @@ def _export_sections(incident: Incident) -> list[tuple[str, list[tuple[str, str]
     facts = {f.key: f for f in services.safetynet_facts(incident)}
     groups = (
         (_("The incident"), ("kind", "context", "occurred_at", "place", "unit", "employee")),
-        (_("What happened"), ("before", "description", "after", "involved", "witnesses")),
+        (_("Course of events"), ("before", "description", "after", "involved", "witnesses")),
         (_("Consequences"), ("injury", "absence_expected", "easy_deadline", "police", "police_report", "alarm_used")),
         (_("SafetyNet"), ("amr", "safetynet_ref", "safetynet_date", "status", "submitted_at", "id")),
     )
@@ -492,6 +493,7 @@ def review():
     incidents = services.review_list(db.session, current_user)
     groups = [(status, [i for i in incidents if i.status == status])
               for status in ("submitted", "in_review", "registered", "closed")]
+    groups[-1] = ("closed", sorted(groups[-1][1], key=lambda i: i.closed_at, reverse=True)[:20])
     return render_template("incidents/review.html", groups=groups, now=get_clock().now(), **_template_context())
 
 
