@@ -50,9 +50,11 @@ function setUser(user) {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
-    // Without cookies: the shell (and the offline page) is the same for everybody.
     return cache.addAll(PRECACHE.map(function (url) {
-      return new Request(url, { cache: "reload", credentials: "omit" });
+      // Content-hashed files may come from the HTTP cache (the page just loaded them); the rest is
+      // fetched fresh. The offline page without cookies: it is the same for everybody.
+      var hashed = /[?&]v=[0-9a-f]+$/.test(url);
+      return new Request(url, { cache: hashed ? "default" : "reload", credentials: url === OFFLINE_URL ? "omit" : "same-origin" });
     }));
   }));
 });

@@ -61,9 +61,11 @@ def start_visit(page, minutes: int = 30, buddy: str = "bo") -> str:
 
 
 def open_visit_cached(page, visit_id: str) -> None:
+    """Open home and the visit while online, as a worker does before leaving: both are then kept."""
+    page.goto("/")
+    page.wait_for_function(CACHED, arg="/")
     page.goto(f"/visits/{visit_id}")
     page.wait_for_function(CACHED, arg=f"/visits/{visit_id}")
-    page.wait_for_function(CACHED, arg="/")
 
 
 def no_csp_errors(page):
@@ -103,7 +105,6 @@ def test_manifest_is_valid_and_the_app_installable(browser, live_server, tmp_pat
 
 def test_offline_check_out_is_queued_shown_honestly_and_delivered_once(page, context, live_server):
     controlled_sign_in(page)
-    page.goto("/")
     visit_id = start_visit(page)
     open_visit_cached(page, visit_id)
     section = page.locator("section[data-visit-id]")
