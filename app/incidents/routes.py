@@ -131,11 +131,11 @@ def _hints(form: DraftForm, unit) -> dict:
     }
 
 
-def _save_from_form(incident_id: str, form: DraftForm) -> Incident:
+def _save_from_form(incident_id: str, form: DraftForm) -> tuple[Incident, bool]:
     return services.save_draft(
         db.session, get_clock(), current_user, incident_id, form.draft_data(LOCAL_TZ),
         visit_id=form.visit_id.data or None, alert_id=form.alert_id.data or None,
-    )[0]
+    )
 
 
 @bp.post("/<incident_id>/save")
@@ -148,10 +148,11 @@ def save(incident_id: str):
         abort(404)
     form = DraftForm()
     incident = None
+    created = False
     error = None
     if form.validate():
         try:
-            incident = _save_from_form(incident_id, form)
+            incident, created = _save_from_form(incident_id, form)
             db.session.commit()
         except IncidentError as exc:
             db.session.rollback()
@@ -169,10 +170,13 @@ def save(incident_id: str):
     else:
         error = _("Nothing was saved. Check the fields marked in red.")
     if partial_wanted():
-        return _vary(make_response(render_template(
+        response = _vary(make_response(render_template(
             "incidents/_save_status.html", form=form, saved_at=incident.updated_at if incident else None,
             error=error, hints=_hints(form, current_user.unit), **_template_context(),
         ), 200 if incident else 422))
+        if created:  # a reload now opens this draft, not a new one
+            response.headers["HX-Replace-Url"] = url_for("incidents.edit", incident_id=incident.id)
+        return response
     if incident is None:
         return _draft_page(form, incident_id, db.session.get(Incident, incident_id), 422, error)
     flash(_("The draft is saved. You can finish it later."), "ok")
@@ -194,7 +198,7 @@ def submit(incident_id: str):
                 uuid.UUID(incident_id)
             except ValueError:
                 abort(404)
-            incident = _save_from_form(incident_id, form)
+            incident = _save_from_form(incident_id, form)[0]
             db.session.commit()  # the draft is kept even if it cannot be submitted yet
         else:
             incident = services.get_visible(db.session, get_clock(), current_user, incident_id, via=None)

@@ -47,12 +47,15 @@ def test_autosave_creates_then_updates_and_says_when(client, auth, db, clock):
             "occurred_at": "2026-11-26T09:45"}
     response = client.post(action, data=data, headers=HX)
     assert response.status_code == 200
+    assert response.headers["HX-Replace-Url"] == f"/incidents/{incident_id}/edit"
     body = response.get_data(as_text=True)
     assert "Gemt 10:00" in body  # 09:00 UTC is 10:00 in Copenhagen
     assert "Indgå ikke i dialog med krænkeren" in body and "Kontakt din kontorleder og din AMR." in body
     clock.advance(minutes=2)
     data.update(description="Grim mail med trusler", absence_expected="y", police="wants_report")
-    body = client.post(action, data=data, headers=HX).get_data(as_text=True)
+    response = client.post(action, data=data, headers=HX)
+    assert "HX-Replace-Url" not in response.headers
+    body = response.get_data(as_text=True)
     assert "Gemt 10:02" in body
     assert "Der skal laves en EASY-anmeldelse." in body and "5. december 2026" in body  # 9 days
     assert "72 timer" in body
