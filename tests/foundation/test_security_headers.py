@@ -21,7 +21,7 @@ def _csp(response) -> dict[str, str]:
     return directives
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/api/v1/me", "/no-such-page", "/static/css/app.css"])
+@pytest.mark.parametrize("path", ["/login", "/", "/settings/", "/admin/", "/api/v1/me", "/no-such-page"])
 def test_headers_on_every_kind_of_response(client, auth, path):
     auth.login("anna")
     response = client.get(path)
@@ -37,6 +37,16 @@ def test_headers_on_every_kind_of_response(client, auth, path):
     assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin-when-cross-origin")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: no HSTS
+
+
+def test_static_files_get_a_policy_at_least_as_strict(client):
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert _csp(response)["default-src"] in ("'none'", "'self'")
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_pages_are_not_cached(client, auth):
