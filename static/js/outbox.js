@@ -634,8 +634,13 @@
 
   function boot() {
     start();
-    prune()["catch"](function () {});
-    if (navigator.onLine) { replayAndShow(true); }
+    // Housekeeping and the app-start replay after the page is up, in tasks of their own.
+    setTimeout(function () {
+      prune()["catch"](function () {});
+      if (navigator.onLine) { replayAndShow(true); }
+    }, 0);
   }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", boot); } else { boot(); }
+  // The listeners above are in place at once; IndexedDB work waits for the page to have loaded.
+  if (document.readyState === "complete") { setTimeout(boot, 0); }
+  else { window.addEventListener("load", function () { setTimeout(boot, 0); }); }
 })(typeof self !== "undefined" ? self : this);
