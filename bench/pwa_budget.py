@@ -168,7 +168,11 @@ def lighthouse(url: str, cookie: str | None, out: Path) -> dict:
     if cookie:
         cmd += ["--extra-headers", json.dumps({"Cookie": cookie})]
     env = {**os.environ, "CHROME_PATH": CHROMIUM}
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    for _attempt in range(3):  # Lighthouse now and then loses its trace (NO_NAVSTART): run it again
+        out.unlink(missing_ok=True)
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        if result.returncode == 0 and out.exists():
+            break
     if result.returncode != 0 or not out.exists():
         raise RuntimeError(f"lighthouse failed ({result.returncode}): {result.stderr[-2000:]}")
     report = json.loads(out.read_text())

@@ -219,7 +219,9 @@ def _static_headers(response):
     info = current.files.get(filename)
     if info is None or response.status_code not in (200, 304):
         return response
-    # Headers are a good part of a small file's bytes: drop what a hashed, immutable file never uses.
+    # Headers are a good part of a small file's bytes. Stylesheets, scripts and images need no page
+    # policy: the strictest CSP is also the shortest (an SVG opened on its own can run nothing).
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
     response.headers.pop("Content-Disposition", None)
     if request.args.get("v") == info.digest:
         response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"

@@ -113,6 +113,7 @@ def test_versioned_static_files_are_cached_for_a_year_and_gzipped(client, app):
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
     assert again.status_code == 304
 
+    assert plain.headers["Content-Security-Policy"] == "default-src 'none'"  # strict and short
     path = url.split("?")[0]
     assert client.get(path).headers["Cache-Control"] == "no-cache"  # unversioned: revalidate
     assert client.get(path + "?v=000000000000").headers["Cache-Control"] == "no-cache"  # stale hash
