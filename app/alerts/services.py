@@ -37,7 +37,8 @@ def notify_responders(session: Session, clock: Clock, alert: Alert, *, due_at: d
     """Alert every responder at the alert's current level; one notification per step and person."""
     step = f"alert:{alert.id}:l{alert.level}:{alert.escalations}"
     count = 0
-    for person in responders(session, alert):
+    people = responders(session, alert)
+    for person in people:
         if enqueue(
             session, clock, person, type="alert", step_key=step, tag=f"alert-{alert.id}",
             payload=messages.alert(person, alert, repeat=alert.escalations if alert.level >= 2 else 0),
@@ -46,7 +47,7 @@ def notify_responders(session: Session, clock: Clock, alert: Alert, *, due_at: d
             count += 1
     add_event(session, clock, "notified", alert_id=alert.id, visit_id=alert.visit_id,
               hidden_from_worker=alert.reason == "duress", level=alert.level, count=count,
-              names=[p.name for p in responders(session, alert)])
+              names=[p.name for p in people])
     return count
 
 

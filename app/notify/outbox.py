@@ -82,7 +82,7 @@ class DispatchReport:
     skipped: int = 0  # also counted in `sent` (done, nothing more to do)
 
 
-def _claim(session: Session, clock: Clock, limit: int) -> list[OutgoingMessage]:
+def _claim(session: Session, clock: Clock, limit: int) -> tuple[list[OutgoingMessage], dict[int, str]]:
     now = clock.now()
     query = (
         select(OutboxEntry)
@@ -99,6 +99,7 @@ def _claim(session: Session, clock: Clock, limit: int) -> list[OutgoingMessage]:
         query = query.with_for_update(skip_locked=True, of=OutboxEntry)
     entries = list(session.execute(query).scalars())
     messages = []
+    channels = {entry.id: entry.channel for entry in entries}
     for entry in entries:
         entry.lease_until = now + LEASE
         entry.attempts += 1
@@ -112,7 +113,7 @@ def _claim(session: Session, clock: Clock, limit: int) -> list[OutgoingMessage]:
             )
         )
     session.commit()
-    return messages
+    return messages, channels
 
 
 def _send(channel_name: str, message: OutgoingMessage, app) -> list[SendResult]:
@@ -132,12 +133,10 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
     from flask import current_app
 
     report = DispatchReport()
-    messages = _claim(session, clock, limit)
+    # The claim is committed before anything is sent: no transaction stays open during network I/O.
+    messages, channels = _claim(session, clock, limit)
     if not messages:
         return report
-    channels = dict(session.execute(
-        select(OutboxEntry.id, OutboxEntry.channel).where(OutboxEntry.id.in_([m.outbox_id for m in messages]))
-    ).all())
     app = current_app._get_current_object()
     if len(messages) == 1:
         results = [_send(channels[messages[0].outbox_id], messages[0], app)]

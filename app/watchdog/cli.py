@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -17,6 +18,7 @@ from app.watchdog import runner
 def watchdog_command(name: str | None):
     """Fire due reminders, alerts and escalations, and send the outbox."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     stop = threading.Event()
 
     def on_signal(signum, _frame):

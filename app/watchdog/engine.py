@@ -79,41 +79,36 @@ def fire_visit_steps(session: Session, clock: Clock, visit: Visit) -> int:
     return fired
 
 
-def process_due_visits(session: Session, clock: Clock) -> int:
+def process_due_visits(session: Session, clock: Clock) -> tuple[int, bool]:
+    """One batch of due visits in one short transaction: (steps fired, more may be due)."""
+    visits = _claim(session, Visit, Visit.next_due_at, clock.now())
     fired = 0
-    while True:
-        visits = _claim(session, Visit, Visit.next_due_at, clock.now())
-        if not visits:
-            return fired
-        for visit in visits:
-            fired += fire_visit_steps(session, clock, visit)
-        try:
-            session.commit()
-        except StaleDataError:  # a web request changed a row under us (SQLite); redo next round
-            session.rollback()
-            log.info("visit changed while processing; retrying")
-        if len(visits) < BATCH:
-            return fired
+    for visit in visits:
+        fired += fire_visit_steps(session, clock, visit)
+    try:
+        session.commit()
+    except StaleDataError:  # a web request changed a row under us (SQLite); redo next round
+        session.rollback()
+        log.info("visit changed while processing; retrying")
+        return 0, True
+    return fired, len(visits) == BATCH
 
 
-def process_due_alerts(session: Session, clock: Clock) -> int:
+def process_due_alerts(session: Session, clock: Clock) -> tuple[int, bool]:
+    due = _claim(session, Alert, Alert.next_escalation_at, clock.now())
     fired = 0
-    while True:
-        due = _claim(session, Alert, Alert.next_escalation_at, clock.now())
-        if not due:
-            return fired
-        for alert in due:
-            if alert.state == "open":
-                alerts.escalate(session, clock, alert)
-                fired += 1
-            else:
-                alert.next_escalation_at = None
-        try:
-            session.commit()
-        except StaleDataError:
-            session.rollback()
-        if len(due) < BATCH:
-            return fired
+    for alert in due:
+        if alert.state == "open":
+            alerts.escalate(session, clock, alert)
+            fired += 1
+        else:
+            alert.next_escalation_at = None
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        return 0, True
+    return fired, len(due) == BATCH
 
 
 def next_due(session: Session) -> datetime | None:
@@ -126,22 +121,27 @@ def next_due(session: Session) -> datetime | None:
     return min(times) if times else None
 
 
-def tick(session: Session, clock: Clock) -> Tick:
+def tick(session: Session, clock: Clock, should_stop=lambda: False) -> Tick:
+    """Do what is due now, in batches, then send it. Bounded work per call, so a stop request is
+    honoured within one batch; `tick` is called again at once while work remains."""
     result = Tick()
-    result.steps += process_due_visits(session, clock)
-    result.steps += process_due_alerts(session, clock)
+    more = True
+    while more:
+        visit_steps, more_visits = process_due_visits(session, clock)
+        alert_steps, more_alerts = process_due_alerts(session, clock)
+        result.steps += visit_steps + alert_steps
+        report = outbox.dispatch_due(session, clock)
+        result.sent += report.sent
+        result.failed += report.failed
+        more = more_visits or more_alerts or report.sent + report.failed + report.retried > 0
+        if result.steps + result.sent > 2 * BATCH or should_stop():
+            break
     for job in PERIODIC:
         try:
             result.steps += job(session, clock) or 0
         except Exception:
             session.rollback()
             log.exception("periodic job %s failed", getattr(job, "__name__", job))
-    while True:
-        report = outbox.dispatch_due(session, clock)
-        result.sent += report.sent
-        result.failed += report.failed
-        if report.sent + report.failed + report.retried == 0:
-            break
     result.next_due = next_due(session)
     session.commit()
     return result

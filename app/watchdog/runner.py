@@ -107,7 +107,7 @@ def run(app: Flask, stop: threading.Event, *, name: str | None = None) -> None:
         try:
             while not stop.is_set():
                 try:
-                    result = engine.tick(db.session, clock)
+                    result = engine.tick(db.session, clock, should_stop=stop.is_set)
                     if time.monotonic() - last_beat > BEAT_EVERY or result.steps or result.sent:
                         _beat(db.session, clock, name, started, result.steps, result.sent)
                         last_beat = time.monotonic()
