@@ -4,26 +4,38 @@ Kept in the push feature (not in app/notify/channels) so the strings live in thi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 
-def action_titles(locale: str) -> dict[str, str]:
-    """Button labels for the service worker's notification actions."""
-    with force_locale(locale or "da"):
-        return {
+@lru_cache(maxsize=16)
+def _action_titles(locale: str) -> tuple:
+    with force_locale(locale):
+        return tuple({
             "ack": _("I'll take it"),
             "call": _("Call"),
             "checkout": _("Check out"),
             "extend15": _("+15 min"),
             "checkout_done": _("You are checked out"),
             "extended": _("Extended by 15 min"),
-        }
+        }.items())
+
+
+def action_titles(locale: str) -> dict[str, str]:
+    """Button labels for the service worker's notification actions (translated once per locale)."""
+    return dict(_action_titles(locale or "da"))
+
+
+@lru_cache(maxsize=16)
+def _push_delivered(locale: str) -> str:
+    with force_locale(locale):
+        return _("push delivered to %(device)s")  # formatted below: sent once per push, kept cheap
 
 
 def push_delivered(locale: str, device: str) -> str:
-    with force_locale(locale or "da"):
-        return _("push delivered to %(device)s", device=device)
+    return _push_delivered(locale or "da") % {"device": device}
 
 
 def push_failed(locale: str, device: str, status) -> str:

@@ -18,6 +18,11 @@ from app.push import services
 from tests.push.helpers import add_sub, attempts, dispatch, entries, notify, people, raise_alert
 
 
+def _claimed(result):
+    """The claimed messages (`_claim` returns them, or (messages, channels))."""
+    return result[0] if isinstance(result, tuple) else result
+
+
 @pytest.fixture
 def push_config():
     return {"NOTIFY_CHANNELS": ("push",)}
@@ -236,7 +241,7 @@ def test_same_tag_when_resent_after_a_crash(ctx, clock, fake_push):
     fsub = fake_push.new_subscription()
     add_sub(ctx, clock, p["bo"], fsub)
     alert = raise_alert(ctx, clock, p["anna"], p["bo"])
-    messages = outbox._claim(ctx, clock, 100)
+    messages = _claimed(outbox._claim(ctx, clock, 100))
     [message] = [m for m in messages if m.recipient_id == p["bo"].id]
     get_channel("push").send(message)  # sent ... and the process dies here
     clock.advance(seconds=30)
