@@ -52,10 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["makker.clock"] = app.config.get("CLOCK") or SystemClock()
 
-    from app import cli, errors, i18n, security, templating
+    from app import cli, database, errors, i18n, security, templating
     from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-
-    from app import database
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A copy: Defaults' dict is shared between apps.

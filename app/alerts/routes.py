@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from app import get_clock
-from app.admin.services import unit_people
 from app.alerts import services
 from app.extensions import db, htmx
 from app.models import Alert, DeliveryAttempt, TimelineEvent
@@ -29,8 +28,10 @@ def _alert_or_404(alert_id: str) -> Alert:
 @login_required
 def index():
     alerts = services.open_alerts_for(db.session, current_user)
-    template = "alerts/_list.html" if htmx and not htmx.boosted else "alerts/index.html"
-    return render_template(template, alerts=alerts, now=get_clock().now())
+    partial = bool(htmx) and not htmx.boosted
+    template = "alerts/_list.html" if partial else "alerts/index.html"
+    # A refresh also updates the badge on the bottom navigation (out of band).
+    return render_template(template, alerts=alerts, now=get_clock().now(), refresh=partial)
 
 
 def timeline(alert: Alert) -> list[dict]:
@@ -43,24 +44,23 @@ def timeline(alert: Alert) -> list[dict]:
     ).scalars()
     rows = [{"at": e.at, "kind": e.kind, "actor": e.actor.name if e.actor else None, "detail": e.detail}
             for e in events]
+    # The log channel is for operators, not responders.
     attempts = db.session.execute(
-        select(DeliveryAttempt).where(DeliveryAttempt.alert_id == alert.id).order_by(DeliveryAttempt.at)
+        select(DeliveryAttempt).where(DeliveryAttempt.alert_id == alert.id, DeliveryAttempt.channel != "log")
+        .order_by(DeliveryAttempt.at)
     ).scalars()
     rows += [{"at": a.at, "kind": "delivery", "actor": a.recipient.name,
               "detail": {"channel": a.channel, "ok": a.ok, "status": a.status, "text": a.detail}} for a in attempts]
     return sorted(rows, key=lambda r: r["at"])
 
 
-def _calls(alert: Alert) -> list[dict]:
+def _calls(alert: Alert) -> list:
+    """The worker first, then the worker's leader(s), AMR(s) and 112."""
+    from app.help.services import Contact, contacts_for
+
     worker = alert.worker
-    calls = [{"role": worker.name, "name": _("Worker"), "phone": worker.phone}]
-    for person in unit_people(db.session, alert.unit_id, "leader"):
-        calls.append({"role": _("Leader"), "name": person.name, "phone": person.phone})
-    for person in unit_people(db.session, alert.unit_id, "amr"):
-        calls.append({"role": _("AMR"), "name": person.name, "phone": person.phone})
-    emergency = alert.unit.police_emergency if alert.unit else "112"
-    calls.append({"role": _("Emergency"), "name": emergency, "phone": emergency, "danger": True})
-    return calls
+    others = [c for c in contacts_for(db.session, worker) if c.role in ("leader", "amr", "police")]
+    return [Contact("worker", worker.name, worker.phone), *others]
 
 
 @bp.get("/<alert_id>")

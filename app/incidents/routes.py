@@ -517,3 +517,6 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("makker.nav_badges", {})["incidents"] = lambda user: services.waiting_count(
         db.session, user)
     app.cli.add_command(incidents_cli)
+    from app.watchdog.engine import register_periodic
+
+    register_periodic(app, services.run_due_followups)

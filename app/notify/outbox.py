@@ -116,7 +116,12 @@ def _claim(session: Session, clock: Clock, limit: int) -> tuple[list[OutgoingMes
     return messages, channels
 
 
-def _send(channel_name: str, message: OutgoingMessage, app) -> list[SendResult]:
+def _send(channel_name: str, message: OutgoingMessage, app) -> tuple[list[SendResult], datetime]:
+    results = _send_one(channel_name, message, app)
+    return results, app.extensions["makker.clock"].now()  # when it left: for due->sent latency
+
+
+def _send_one(channel_name: str, message: OutgoingMessage, app) -> list[SendResult]:
     with app.app_context():
         channel = get_channel(channel_name)
         if channel is None:
@@ -144,8 +149,13 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
         with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(messages))) as pool:
             results = list(pool.map(lambda m: _send(channels[m.outbox_id], m, app), messages))
     now = clock.now()
-    for message, attempts in zip(messages, results, strict=True):
-        entry = session.get(OutboxEntry, message.outbox_id)
+    # One query for all entries; attempts added in one go (no flush per message).
+    entries = {e.id: e for e in session.execute(
+        select(OutboxEntry).where(OutboxEntry.id.in_([m.outbox_id for m in messages]))
+    ).scalars()}
+    new_attempts = []
+    for message, (attempts, sent_at) in zip(messages, results, strict=True):
+        entry = entries[message.outbox_id]
         if attempts and all(r.skipped for r in attempts):
             entry.lease_until = None
             entry.state, entry.sent_at = "skipped", now
@@ -156,14 +166,14 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
         for result in attempts:
             if result.skipped:
                 continue
-            session.add(DeliveryAttempt(
+            new_attempts.append(DeliveryAttempt(
                 outbox_id=entry.id, notification_id=message.notification_id, alert_id=message.alert_id,
-                recipient_id=message.recipient_id, channel=entry.channel, at=now, ok=result.ok,
+                recipient_id=message.recipient_id, channel=entry.channel, at=sent_at, ok=result.ok,
                 status=result.status, detail=result.detail[:500],
             ))
         entry.lease_until = None
         if any(r.ok for r in attempts):
-            entry.state, entry.sent_at = "sent", now
+            entry.state, entry.sent_at = "sent", sent_at
             report.sent += 1
             continue
         retry = [r.retry_after for r in attempts if r.retry_after is not None]
@@ -174,6 +184,7 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
         else:
             entry.state = "failed"
             report.failed += 1
+    session.add_all(new_attempts)
     session.commit()
     return report
 

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app import audit, get_clock
-from app.admin.services import unit_people
 from app.extensions import db, htmx, limiter
 from app.visits import services
 from app.visits.forms import CheckoutForm, ExtendForm, PinsForm, PlanVisitForm
@@ -31,16 +30,10 @@ def _local_time_today(value: str, now: datetime) -> datetime:
 
 def _call_list(visit=None):
     """Buddy, the unit's leader(s) and AMR(s), and 112: the calls a worker may need right now."""
-    calls = []
-    if visit is not None:
-        calls.append({"role": _("Buddy"), "name": visit.buddy.name, "phone": visit.buddy.phone})
-    for person in unit_people(db.session, current_user.unit_id, "leader"):
-        calls.append({"role": _("Leader"), "name": person.name, "phone": person.phone})
-    for person in unit_people(db.session, current_user.unit_id, "amr"):
-        calls.append({"role": _("AMR"), "name": person.name, "phone": person.phone})
-    emergency = current_user.unit.police_emergency if current_user.unit else "112"
-    calls.append({"role": _("Emergency"), "name": emergency, "phone": emergency, "danger": True})
-    return calls
+    from app.help.services import Contact, contacts_for
+
+    calls = [Contact("buddy", visit.buddy.name, visit.buddy.phone)] if visit is not None else []
+    return calls + [c for c in contacts_for(db.session, current_user) if c.role in ("leader", "amr", "police")]
 
 
 @bp.get("/")

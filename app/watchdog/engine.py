@@ -27,8 +27,10 @@ from app.visits.ladder import overdue_time, reminder_time, reschedule, timings_f
 log = logging.getLogger(__name__)
 BATCH = 100
 
-# Other periodic work (incident follow-ups, retention) registers here: fn(session, clock) -> int.
-PERIODIC: list = []
+
+def register_periodic(app, job) -> None:
+    """Other due-by-time work (incident follow-ups, retention) runs in every tick: job(session, clock) -> int."""
+    app.extensions.setdefault("makker.periodic", []).append(job)
 
 
 @dataclass
@@ -136,7 +138,9 @@ def tick(session: Session, clock: Clock, should_stop=lambda: False) -> Tick:
         more = more_visits or more_alerts or report.sent + report.failed + report.retried > 0
         if result.steps + result.sent > 2 * BATCH or should_stop():
             break
-    for job in PERIODIC:
+    from flask import current_app
+
+    for job in current_app.extensions.get("makker.periodic", []):
         try:
             result.steps += job(session, clock) or 0
         except Exception:

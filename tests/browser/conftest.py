@@ -115,7 +115,8 @@ def page(context):
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret would inject an inline style, which our CSP (rightly) blocks.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 

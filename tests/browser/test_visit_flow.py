@@ -3,6 +3,8 @@ with the real watchdog thread running against the live server (short timings).""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import PHONE, screenshot, sign_in
@@ -32,11 +34,11 @@ def test_visit_to_alert_to_resolve(browser, live_server, page):
     page.get_by_label("Jeg har overfaldsalarmen med").check()
     screenshot(page, "11-plan-visit")
     page.get_by_role("button", name="Start besøg").click()
-    page.wait_for_url("**/visits/*")
+    page.wait_for_url(re.compile(r"/visits/[0-9a-f-]{36}$"))
     assert page.get_by_role("button", name="Tjek ud – jeg er ok").is_visible()
     countdown = page.locator("#countdown").inner_text()
-    page.wait_for_timeout(1200)
-    assert page.locator("#countdown").inner_text() != countdown  # the countdown runs
+    page.wait_for_function("(before) => document.querySelector('#countdown').textContent !== before",
+                           arg=countdown, timeout=5000)  # the countdown runs
     screenshot(page, "12-active-visit")
 
     buddy_ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
@@ -47,14 +49,15 @@ def test_visit_to_alert_to_resolve(browser, live_server, page):
     assert buddy.get_by_text("Ingen åbne alarmer.").is_visible()
     # The watchdog fires at planned end + 2 s; the list refreshes itself every 10 s.
     buddy.get_by_text("Anna Jensen").wait_for(timeout=100_000)
-    assert buddy.locator("#alerts-badge").count() == 0 or True
+    assert buddy.locator("#alerts-badge").inner_text().startswith("1")
     screenshot(buddy, "13-buddy-alert-list")
     buddy.get_by_text("Anna Jensen").click()
-    buddy.wait_for_url("**/alerts/*")
+    buddy.wait_for_url(re.compile(r"/alerts/[0-9a-f-]{36}$"))
     assert buddy.get_by_text("Nørregade 7, 1. tv").is_visible()  # revealed to the responder
     assert buddy.locator("a[href^='tel:']").count() >= 3
     screenshot(buddy, "14-buddy-alert")
     buddy.get_by_role("button", name="Jeg tager den").click()
+    buddy.wait_for_url(re.compile(r"/alerts/[0-9a-f-]{36}$"))
     buddy.get_by_text("Du har alarmen").wait_for()
     assert buddy.get_by_text("taget af Bo Nielsen").first.is_visible()
     buddy.locator("label.choice", has_text="I sikkerhed").click()
@@ -66,7 +69,7 @@ def test_visit_to_alert_to_resolve(browser, live_server, page):
     assert "Besøg startet af Anna Jensen" in timeline and "Bo Nielsen tog alarmen" in timeline
 
     page.reload()
-    assert page.get_by_text("Du er tjekket ud").is_visible() or page.get_by_text("afsluttet").count() >= 0
+    assert page.get_by_text("Du er tjekket ud").is_visible()  # the responder closed the visit
     screenshot(page, "16-worker-after")
     buddy_ctx.close()
     assert not [e for e in page.js_errors if "Content Security Policy" in e]
