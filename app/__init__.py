@@ -87,6 +87,12 @@ def create_app(config: dict | None = None) -> Flask:
             if hasattr(module, "init_app"):
                 module.init_app(app)
 
+    if app.config.get("PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
     if app.config.get("DEMO"):
         with app.app_context():
             from app.demo import load_demo_data_if_schema_ready

@@ -54,6 +54,8 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_URL": _env("MAKKER_PUBLIC_URL"),
         "SESSION_COOKIE_SECURE": _env_bool("MAKKER_SECURE_COOKIES", False),
         "EMBEDDED_WATCHDOG": _env_bool("MAKKER_EMBEDDED_WATCHDOG", False),
+        # Number of reverse proxies in front (TLS proxy): trust their X-Forwarded-* headers.
+        "PROXIES": _env_int("MAKKER_PROXIES", 0),
         # SMS gateway (GatewayAPI-style REST) and SMTP for the second channels (app/notify/channels).
         "SMS_URL": _env("MAKKER_SMS_URL"),
         "SMS_TOKEN": _env("MAKKER_SMS_TOKEN"),

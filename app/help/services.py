@@ -22,6 +22,7 @@ from app.clock import Clock
 from app.help.guideline import BY_SLUG, DEFAULT_CARDS, LOCALES
 from app.models import AmbulanceLetter, AuditEntry, GuidelineCard, NextOfKin, User
 from app.models.org import DEFAULT_CRISIS_LINE
+from app.textcheck import contains_cpr
 
 # --- Who to call ---------------------------------------------------------------------------------
 
@@ -189,10 +190,6 @@ REVIEW_MONTHS = 12
 READ_ACTION = "ambulance_letter.read"
 
 # A Danish CPR number: ddmmyy-xxxx, or ten digits in a row (a phone number written +4520112233 is not one).
-CPR_PATTERNS = (
-    re.compile(r"(?<!\d)\d{6}\s?[-–]\s?\d{4}(?!\d)"),
-    re.compile(r"(?<![\d+])\d{10}"),
-)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
 
 
@@ -202,10 +199,6 @@ class LetterError(ValueError):
     def __init__(self, field: str, message, code: str = "invalid") -> None:
         super().__init__(str(message))
         self.field, self.message, self.code = field, message, code
-
-
-def contains_cpr(text: str) -> bool:
-    return any(p.search(text or "") for p in CPR_PATTERNS)
 
 
 CPR_MESSAGE = _l("Do not write CPR numbers (ddmmyy-xxxx or ten digits in a row) in the ambulance letter. "

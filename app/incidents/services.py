@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,6 +35,7 @@ from app.models.incidents import (
     POLICE_REPORT_CHOICES,
 )
 from app.models.org import RESPONDER_ROLES
+from app.textcheck import contains_cpr
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 POLICE_REPORT_WINDOW = timedelta(hours=72)
@@ -49,8 +49,6 @@ DRAFT_FIELDS = (
 MAX_TEXT = 10_000
 OPEN_STATUSES = ("submitted", "in_review", "registered")
 
-# ddmmyy-xxxx, or ten digits in a row (not part of a longer number, nor a phone number with +45).
-CPR_RE = re.compile(r"(?<![\d+])(?:\d{6}-\d{4}|\d{10})(?!\d)")
 
 
 class IncidentError(Exception):
@@ -66,7 +64,7 @@ def not_found() -> IncidentError:
 
 
 def has_cpr(text: str | None) -> bool:
-    return bool(text) and CPR_RE.search(text) is not None
+    return contains_cpr(text)
 
 
 def cpr_message() -> str:

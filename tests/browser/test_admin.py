@@ -59,7 +59,11 @@ def test_admin_user_list_and_unit_page_at_phone_size(page):
     # The change is in the audit log.
     page.get_by_role("link", name="Revisionslog").click()
     page.get_by_label("Handling").select_option("user.set_role")
-    page.locator("#audit-list code", has_text="user.set_role").first.wait_for()
+    # Wait for the filtered list to be swapped in (the unfiltered one has the entry too).
+    page.wait_for_function("""() => {
+        const rows = [...document.querySelectorAll('#audit-list tbody tr')];
+        return rows.length > 0 && rows.every(r => r.textContent.includes('user.set_role'));
+    }""")
     assert page.locator("#audit-list tbody tr").count() == 1
     assert _no_horizontal_scroll(page)
     _check_errors_then_screenshot(page, "admin-05-audit")
