@@ -67,7 +67,6 @@ def raise_alert(
         location_at=now if lat is not None else None,
     )
     session.add(alert)
-    session.flush()
     add_event(session, clock, f"alert.{reason}", visit_id=alert.visit_id, alert_id=alert.id,
               actor_id=worker.id if reason != "overdue" else None,
               hidden_from_worker=reason == "duress", level=level)

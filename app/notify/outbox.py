@@ -45,10 +45,14 @@ def enqueue(
     urgent: bool = False,
 ) -> Notification | None:
     """Add a notification and its outbox entries; None if this step already notified this person."""
-    existing = session.execute(
-        select(Notification.id).where(Notification.recipient_id == recipient.id, Notification.step_key == step_key)
-    ).first()
-    if existing:
+    # No autoflush here: the pending rows of this transaction are flushed once, in a batch, at commit.
+    with session.no_autoflush:
+        existing = session.execute(
+            select(Notification.id).where(Notification.recipient_id == recipient.id,
+                                          Notification.step_key == step_key)
+        ).first()
+    if existing or any(isinstance(o, Notification) and o.recipient_id == recipient.id and o.step_key == step_key
+                       for o in session.new):
         return None
     now = clock.now()
     notification = Notification(
@@ -121,6 +125,15 @@ def _send(channel_name: str, message: OutgoingMessage, app) -> tuple[list[SendRe
     return results, app.extensions["makker.clock"].now()  # when it left: for due->sent latency
 
 
+def _send_inline(channel_name: str, message: OutgoingMessage) -> list[SendResult]:
+    channel = get_channel(channel_name)
+    try:
+        return channel.send(message) or [SendResult(ok=False, detail="no result")]
+    except Exception as exc:
+        log.exception("channel %s failed", channel_name)
+        return [SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}", retry_after=backoff(message.attempt))]
+
+
 def _send_one(channel_name: str, message: OutgoingMessage, app) -> list[SendResult]:
     with app.app_context():
         channel = get_channel(channel_name)
@@ -143,18 +156,38 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
     if not messages:
         return report
     app = current_app._get_current_object()
-    if len(messages) == 1:
-        results = [_send(channels[messages[0].outbox_id], messages[0], app)]
+    # Urgent messages on the fast channels first: a slow channel (SMTP, SMS gateway) must not hold
+    # up the push that reaches a responder's phone.
+    slow = {"email", "sms"}
+    messages.sort(key=lambda m: (channels[m.outbox_id] in slow, not m.urgent))
+    inline = {name for name in set(channels.values())
+              if (channel := get_channel(name)) is not None and not channel.blocking_io}
+    results: dict[int, tuple[list[SendResult], datetime]] = {}
+    threaded = [m for m in messages if channels[m.outbox_id] not in inline]
+    if len(threaded) > 1:
+        with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(threaded))) as pool:
+            futures = {m.outbox_id: pool.submit(_send, channels[m.outbox_id], m, app) for m in threaded}
+            # Local channels run here meanwhile (no thread, no extra app context or connection).
+            for m in messages:
+                if channels[m.outbox_id] in inline:
+                    results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
+            for outbox_id, future in futures.items():
+                results[outbox_id] = future.result()
     else:
-        with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(messages))) as pool:
-            results = list(pool.map(lambda m: _send(channels[m.outbox_id], m, app), messages))
+        for m in messages:
+            if channels[m.outbox_id] in inline:
+                results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
+            else:
+                results[m.outbox_id] = _send(channels[m.outbox_id], m, app)
+    session.rollback()  # a local channel may have read through this session
     now = clock.now()
     # One query for all entries; attempts added in one go (no flush per message).
     entries = {e.id: e for e in session.execute(
         select(OutboxEntry).where(OutboxEntry.id.in_([m.outbox_id for m in messages]))
     ).scalars()}
     new_attempts = []
-    for message, (attempts, sent_at) in zip(messages, results, strict=True):
+    for message in messages:
+        attempts, sent_at = results[message.outbox_id]
         entry = entries[message.outbox_id]
         if attempts and all(r.skipped for r in attempts):
             entry.lease_until = None
@@ -164,6 +197,7 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
             report.skipped += 1
             continue
         for result in attempts:
+            new_attempts.extend(result.rows)
             if result.skipped:
                 continue
             new_attempts.append(DeliveryAttempt(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -161,10 +161,24 @@ def subscriptions_of(session: Session, user_id: int) -> list[PushSubscription]:
     ).scalars())
 
 
+def _tx_cache(session: Session, name: str) -> dict:
+    """A cache that lives for the current transaction (cleared on commit and rollback)."""
+    return session.info.setdefault("makker_tx_cache", {}).setdefault(name, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _clear_tx_cache(session: Session) -> None:
+    session.info.pop("makker_tx_cache", None)
+
+
 def has_subscription(session: Session, user_id: int) -> bool:
-    return session.execute(
-        select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)
-    ).first() is not None
+    cache = _tx_cache(session, "has_subscription")
+    if user_id not in cache:
+        cache[user_id] = session.execute(
+            select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)
+        ).first() is not None
+    return cache[user_id]
 
 
 _BROWSERS = (("Edg/", "Edge"), ("SamsungBrowser", "Samsung Internet"), ("Firefox/", "Firefox"),
@@ -198,7 +212,10 @@ class Prefs:
 def prefs_of(session: Session, user: User) -> Prefs:
     """The user's channel choices (defaults when never saved); confirmations only count for the
     phone number and address the user has now."""
-    row = session.get(NotificationPrefs, user.id)
+    cache = _tx_cache(session, "prefs_row")
+    if user.id not in cache:
+        cache[user.id] = session.get(NotificationPrefs, user.id)
+    row = cache[user.id]
     if row is None:
         return Prefs()
     return Prefs(
@@ -279,8 +296,11 @@ def duress_to_worker(session: Session, alert_id: str | None, recipient_id: int) 
     """True if this would tell the worker about their own duress alarm (never allowed, on any channel)."""
     if not alert_id:
         return False
-    row = session.execute(select(Alert.reason, Alert.worker_id).where(Alert.id == alert_id)).first()
-    return row is not None and row.reason == "duress" and row.worker_id == recipient_id
+    # The alert is usually in this session already (created or claimed in this transaction).
+    alert = next((o for o in session.new if isinstance(o, Alert) and o.id == alert_id), None)
+    if alert is None:
+        alert = session.get(Alert, alert_id)
+    return alert is not None and alert.reason == "duress" and alert.worker_id == recipient_id
 
 
 def level2_sms_policy(session: Session, alert_id: str | None, level) -> bool:

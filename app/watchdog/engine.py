@@ -25,7 +25,8 @@ from app.visits import messages
 from app.visits.ladder import overdue_time, reminder_time, reschedule, timings_for
 
 log = logging.getLogger(__name__)
-BATCH = 100
+# Small batches: the first notifications leave after 25 steps, not after the whole burst.
+BATCH = 25
 
 
 def register_periodic(app, job) -> None:
@@ -127,6 +128,7 @@ def tick(session: Session, clock: Clock, should_stop=lambda: False) -> Tick:
     """Do what is due now, in batches, then send it. Bounded work per call, so a stop request is
     honoured within one batch; `tick` is called again at once while work remains."""
     result = Tick()
+    session.info["makker_in_watchdog"] = True
     more = True
     while more:
         visit_steps, more_visits = process_due_visits(session, clock)
@@ -136,7 +138,7 @@ def tick(session: Session, clock: Clock, should_stop=lambda: False) -> Tick:
         result.sent += report.sent
         result.failed += report.failed
         more = more_visits or more_alerts or report.sent + report.failed + report.retried > 0
-        if result.steps + result.sent > 2 * BATCH or should_stop():
+        if result.steps + result.sent > 8 * BATCH or should_stop():
             break
     from flask import current_app
 

@@ -15,6 +15,8 @@ local_wakeup = threading.Event()
 
 
 def request_wakeup(session: Session) -> None:
+    if session.info.get("makker_in_watchdog"):
+        return  # the watchdog recomputes its next due time itself after every tick
     session.info["makker_wakeup"] = True
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"NOTIFY {CHANNEL}"))

@@ -38,6 +38,8 @@ class SendResult:
     # Retry later (seconds), e.g. 429 with Retry-After or a 5xx; None = do not retry.
     retry_after: float | None = None
     extra: dict = field(default_factory=dict)
+    # Rows the channel wants stored with the delivery record (same transaction, no session needed).
+    rows: list = field(default_factory=list)
     # Not sent because it was not needed (e.g. the SMS fallback after a delivered push): no attempt is
     # recorded and the outbox entry ends in state "skipped".
     skipped: bool = False
@@ -45,6 +47,9 @@ class SendResult:
 
 class Channel(ABC):
     name: ClassVar[str]
+    # False for channels that do no network I/O (log, local mail sink): the dispatcher runs them
+    # inline instead of paying for a thread, an app context and a connection per message.
+    blocking_io: ClassVar[bool] = True
 
     def __init__(self, config) -> None:
         self.config = config

@@ -11,6 +11,7 @@ log = logging.getLogger("makker.notify")
 
 class LogChannel(Channel):
     name = "log"
+    blocking_io = False
 
     def wants(self, session, recipient, notification) -> bool:
         return True
