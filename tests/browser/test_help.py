@@ -99,3 +99,27 @@ def test_leader_reads_the_letter_and_the_employee_sees_it(browser, live_server):
     finally:
         anna_ctx.close()
         lene_ctx.close()
+
+
+def test_help_works_offline_with_its_call_links(browser, live_server):
+    """Hjælp is cached by the service worker per user: with no network it still opens, calls work."""
+    from tests.browser.conftest import PHONE
+    from tests.browser.test_pwa import CACHED, CONTROLLED
+
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                              locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url)
+    ctx.set_default_timeout(15_000)
+    try:
+        page = ctx.new_page()
+        sign_in(page, "anna")
+        page.wait_for_function(CONTROLLED)
+        page.goto("/help/")
+        page.wait_for_function(CACHED, arg="/help/")
+        ctx.set_offline(True)
+        page.reload()
+        hrefs = page.eval_on_selector_all("a[href^='tel:']", "els => els.map(e => e.getAttribute('href'))")
+        assert "tel:112" in hrefs and "tel:87108900" in hrefs
+        assert any(h.startswith("tel:+452011220") for h in hrefs)  # leader and AMR of the unit
+        screenshot(page, "help-07-offline")
+    finally:
+        ctx.close()
