@@ -28,6 +28,7 @@
       notSent: "Ikke sendt endnu – {buddy} får en alarm kl. {time}, hvis vi ikke når serveren.",
       notSentLate: "Ikke sendt endnu – {buddy} kan allerede være alarmeret (kl. {time}). Send en SMS eller ring, så {buddy} ved, at du er ok.",
       notSentNoBuddy: "Ikke sendt endnu – din makker får en alarm, hvis vi ikke når serveren.",
+      notSentDraft: "Ikke sendt endnu – den ligger sikkert på telefonen og sendes, når der er forbindelse.",
       sosNotSent: "SOS er ikke nået frem endnu. Er du i fare, så ring 112 nu.",
       checkedOutHere: "Du er tjekket ud kl. {time}.",
       smsBuddy: "SMS til {buddy}", callBuddy: "Ring til {buddy}", call112: "Ring 112",
@@ -59,6 +60,7 @@
       notSent: "Not sent yet – {buddy} will be alerted at {time} if we cannot reach the server.",
       notSentLate: "Not sent yet – {buddy} may already have been alerted ({time}). Text or call so {buddy} knows you are OK.",
       notSentNoBuddy: "Not sent yet – your buddy will be alerted if we cannot reach the server.",
+      notSentDraft: "Not sent yet – it is safe on this phone and is sent when there is a connection.",
       sosNotSent: "The SOS has not arrived yet. If you are in danger, call 112 now.",
       checkedOutHere: "You checked out at {time}.",
       smsBuddy: "Text {buddy}", callBuddy: "Call {buddy}", call112: "Call 112",
@@ -324,9 +326,10 @@
       // Incident drafts and future forms: every field but the CSRF token, with the client id as `id`.
       body = {};
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.name === "csrf_token" || el.disabled) { return; }
+        if (!el.name || el.name === "csrf_token" || el.disabled || el.value === "") { return; }
         if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
-        body[el.name] = el.value;
+        // A local date-time gets the phone's offset: the API wants times with an offset.
+        body[el.name] = el.type === "datetime-local" ? new Date(el.value).toISOString() : el.value;
       });
       body.id = id;
     }
@@ -501,8 +504,11 @@
       var late = Date.parse(entry.buddy.alert_at) <= Date.now();
       note = el("p", { "class": "outbox-note" },
         t(late ? "notSentLate" : "notSent", { buddy: buddy.name, time: hm(entry.buddy.alert_at) }));
-    } else {
+    } else if (entry.kind === "checkout" || entry.kind === "extend") {
       note = el("p", { "class": "outbox-note" }, t("notSentNoBuddy"));
+    } else {
+      // A draft is safe on the phone: nobody is alerted because of it.
+      note = el("p", { "class": "outbox-note" }, t("notSentDraft"));
     }
     box.appendChild(note);
     contactLinks(box, entry, buddy);
