@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Incident
 from tests.browser.conftest import screenshot
-from tests.browser.test_pwa import CONTROLLED, context, controlled_sign_in  # noqa: F401 - the SW context fixture
+from tests.browser.test_pwa import CONTROLLED, controlled_sign_in
 
 
 def test_offline_incident_draft_is_delivered_on_reconnect(page, context, live_server):
