@@ -22,7 +22,7 @@ from urllib.request import getproxies
 import requests
 from flask import current_app
 from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
+from pywebpush import WebPusher
 from requests.adapters import HTTPAdapter
 from sqlalchemy import delete, select
 
@@ -34,6 +34,7 @@ log = logging.getLogger("makker.notify.push")
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10.0
 CLAIMS_LIFETIME_S = 12 * 3600
+VAPID_REUSE_S = 3600
 MAX_PAYLOAD = 3000  # bytes of JSON; the encrypted record must stay under 4 KiB
 # type -> (Urgency, TTL seconds). Urgent notifications are at least ("high", 3600).
 PROFILES = {
@@ -122,6 +123,9 @@ class PushChannel(Channel):
         self.vapid = Vapid02(private_key=load_vapid_private_key(config["VAPID_PRIVATE_KEY"]))
         self.subject = config.get("VAPID_SUBJECT") or "mailto:admin@makker.invalid"
         self.session = push_session()
+        # Signed VAPID headers per push service origin, reused for at most VAPID_REUSE_S: signing
+        # an ES256 JWT for every message is most of the cost of a push.
+        self._vapid_headers: dict[str, tuple[int, dict]] = {}
 
     # --- at enqueue time -----------------------------------------------------------------------
     def wants(self, session, recipient, notification) -> bool:
@@ -180,6 +184,18 @@ class PushChannel(Channel):
                 sub.last_failure_at, sub.last_failure = now, detail[:500]
         session.commit()
 
+    def vapid_headers(self, audience: str) -> dict:
+        """A fresh claims dict (aud = the push service's origin, exp = now + 12 h) is signed when the
+        cached header for that origin is older than VAPID_REUSE_S."""
+        now = int(time.time())
+        cached = self._vapid_headers.get(audience)
+        if cached is None or cached[0] - now < CLAIMS_LIFETIME_S - VAPID_REUSE_S:
+            exp = now + CLAIMS_LIFETIME_S
+            headers = self.vapid.sign({"sub": self.subject, "aud": audience, "exp": exp})
+            cached = (exp, {k: v for k, v in headers.items() if k.lower() in ("authorization", "crypto-key")})
+            self._vapid_headers[audience] = cached
+        return cached[1]
+
     def _send_one(self, message, endpoint, p256dh, auth, device, data, urgency, ttl, allowed, clock) -> SendResult:
         from app.notify.outbox import backoff
         from app.push import services, texts
@@ -187,28 +203,17 @@ class PushChannel(Channel):
         locale = message.locale
         if not services.endpoint_allowed(endpoint, allowed):
             return SendResult(ok=False, detail=texts.push_not_allowed(locale, device))
-        claims = {
-            "sub": self.subject,
-            "aud": services.origin(endpoint),
-            "exp": int(time.time()) + CLAIMS_LIFETIME_S,
-        }
         try:
-            response = webpush(
+            response = WebPusher(
                 {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+                requests_session=self.session,
+            ).send(
                 data=data,
-                vapid_private_key=self.vapid,
-                vapid_claims=claims,
+                headers={**self.vapid_headers(services.origin(endpoint)), "Urgency": urgency},
+                ttl=ttl,
                 content_encoding="aes128gcm",
                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                ttl=ttl,
-                headers={"Urgency": urgency},
-                requests_session=self.session,
             )
-        except WebPushException as exc:
-            response = exc.response
-            if response is None:  # NB: a 4xx Response is falsy; compare with None
-                return SendResult(ok=False, detail=f"push to {device}: {exc.message}"[:500],
-                                  retry_after=backoff(message.attempt))
             status = response.status_code
             if status in (404, 410):
                 return SendResult(ok=False, status=status, detail=texts.push_gone(locale, device),
@@ -217,7 +222,8 @@ class PushChannel(Channel):
                 wait = retry_after_seconds(response.headers.get("Retry-After"), clock.now(), backoff(message.attempt))
                 return SendResult(ok=False, status=status, retry_after=wait,
                                   detail=texts.push_failed(locale, device, status))
-            return SendResult(ok=False, status=status, detail=texts.push_failed(locale, device, status))
+            if status >= 300:
+                return SendResult(ok=False, status=status, detail=texts.push_failed(locale, device, status))
         except requests.RequestException as exc:
             return SendResult(ok=False, detail=f"push to {device}: {type(exc).__name__}"[:500],
                               retry_after=backoff(message.attempt))
