@@ -91,13 +91,27 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def context(browser, live_server):
+def new_phone_context(browser, base_url: str, permissions=()):
+    """A browser context like a phone: 390x844, touch, Danish, Copenhagen time."""
     ctx = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url,
+        locale="da-DK", timezone_id="Europe/Copenhagen", base_url=base_url,
     )
-    ctx.set_default_timeout(10_000)
+    if permissions:
+        ctx.grant_permissions(list(permissions), origin=base_url)
+    ctx.set_default_timeout(15_000)
+    return ctx
+
+
+@pytest.fixture
+def browser_permissions():
+    """Override in a test module, e.g. ["notifications"] or ["background-sync"]."""
+    return ()
+
+
+@pytest.fixture
+def context(browser, live_server, browser_permissions):
+    ctx = new_phone_context(browser, live_server.url, browser_permissions)
     yield ctx
     ctx.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import new_phone_context, screenshot, sign_in
 
 
 def test_help_screen_calls_guideline_and_ambulance_letter(page):
@@ -70,10 +70,7 @@ def test_help_screen_calls_guideline_and_ambulance_letter(page):
 
 def test_leader_reads_the_letter_and_the_employee_sees_it(browser, live_server):
     def phone():
-        ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="da-DK", timezone_id="Europe/Copenhagen",
-                                  base_url=live_server.url)
-        ctx.set_default_timeout(10_000)
+        ctx = new_phone_context(browser, live_server.url)
         return ctx, ctx.new_page()
 
     anna_ctx, anna = phone()
@@ -103,12 +100,9 @@ def test_leader_reads_the_letter_and_the_employee_sees_it(browser, live_server):
 
 def test_help_works_offline_with_its_call_links(browser, live_server):
     """Hjælp is cached by the service worker per user: with no network it still opens, calls work."""
-    from tests.browser.conftest import PHONE
     from tests.browser.test_pwa import CACHED, CONTROLLED
 
-    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                              locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url)
-    ctx.set_default_timeout(15_000)
+    ctx = new_phone_context(browser, live_server.url)
     try:
         page = ctx.new_page()
         sign_in(page, "anna")

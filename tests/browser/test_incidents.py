@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import new_phone_context, screenshot, sign_in
 
 
 def test_quick_draft_then_leader_registers_it_in_safetynet(page, browser, live_server):
@@ -33,11 +33,7 @@ def test_quick_draft_then_leader_registers_it_in_safetynet(page, browser, live_s
     assert not csp, csp
 
     # The leader, on her own phone.
-    leader_context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url,
-    )
-    leader_context.set_default_timeout(10_000)
+    leader_context = new_phone_context(browser, live_server.url)
     try:
         lene = leader_context.new_page()
         lene_errors: list[str] = []

@@ -40,17 +40,8 @@ DRAW = """(items) => {
 
 
 @pytest.fixture
-def context(browser, live_server):
-    from tests.browser.conftest import PHONE
-
-    ctx = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url,
-    )
-    ctx.grant_permissions(["notifications"], origin=live_server.url)
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
+def browser_permissions():
+    return ['notifications']
 
 
 class Pusher:

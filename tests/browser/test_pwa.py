@@ -31,17 +31,8 @@ OUTBOX_STATES = """async () => (await window.MakkerOutbox.all()).map(e => [e.kin
 
 
 @pytest.fixture
-def context(browser, live_server):
-    from tests.browser.conftest import PHONE
-
-    ctx = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url,
-    )
-    ctx.grant_permissions(["background-sync"], origin=live_server.url)
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
+def browser_permissions():
+    return ['background-sync']
 
 
 def controlled_sign_in(page, username="anna"):

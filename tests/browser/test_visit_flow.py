@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import new_phone_context, screenshot, sign_in
 
 
 @pytest.fixture
@@ -41,8 +41,7 @@ def test_visit_to_alert_to_resolve(browser, live_server, page):
                            arg=countdown, timeout=5000)  # the countdown runs
     screenshot(page, "12-active-visit")
 
-    buddy_ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                    locale="da-DK", timezone_id="Europe/Copenhagen", base_url=live_server.url)
+    buddy_ctx = new_phone_context(browser, live_server.url)
     buddy = buddy_ctx.new_page()
     sign_in(buddy, "bo")
     buddy.goto("/alerts/")
