@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -160,6 +160,17 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
     # up the push that reaches a responder's phone.
     slow = {"email", "sms"}
     messages.sort(key=lambda m: (channels[m.outbox_id] in slow, not m.urgent))
+    # Each channel looks up what it needs for the whole round at once (then sends without queries).
+    for name in set(channels.values()):
+        channel = get_channel(name)
+        if channel is None:
+            continue
+        own = [m for m in messages if channels[m.outbox_id] == name]
+        prepared = channel.prepare(session, own)
+        if prepared:
+            messages = [replace(m, prepared=prepared.get(m.outbox_id)) if channels[m.outbox_id] == name else m
+                        for m in messages]
+    session.rollback()
     inline = {name for name in set(channels.values())
               if (channel := get_channel(name)) is not None and not channel.blocking_io}
     results: dict[int, tuple[list[SendResult], datetime]] = {}

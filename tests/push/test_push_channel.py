@@ -311,3 +311,42 @@ def test_big_payload_is_shortened(app):
     with app.app_context():
         data = build_payload(message)
     assert len(data.encode()) <= 3000 and json.loads(data)["body"].endswith("…")
+
+
+def test_a_dispatch_round_looks_subscriptions_up_once_not_per_message(ctx, clock, fake_push):
+    """40 pushes to 20 people cost a constant number of queries in the round, not one or two each."""
+    from sqlalchemy import event
+
+    p = people(ctx)
+    from app.admin.services import create_user
+
+    users = [create_user(ctx, clock, username=f"resp{i}", name=f"Responder {i}", password="x",
+                         unit=p["anna"].unit) for i in range(20)]
+    ctx.commit()
+    for user in users:
+        add_sub(ctx, clock, user, fake_push.new_subscription())
+    for user in users:
+        for n in range(2):
+            notify(ctx, clock, user, type="alert", urgent=True)
+    ctx.commit()
+    dispatch(ctx, clock)  # first round stamps every subscription's first success
+    for user in users:
+        notify(ctx, clock, user, type="alert", urgent=True)
+    ctx.commit()
+
+    statements = []
+    engine = ctx.get_bind()
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = dispatch(ctx, clock)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report.sent == 20
+    assert len(fake_push.delivered()) == 60
+    subscription_selects = [s for s in statements if "FROM push_subscriptions" in s]
+    assert len(subscription_selects) == 1, subscription_selects

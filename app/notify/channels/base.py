@@ -28,6 +28,8 @@ class OutgoingMessage:
     payload: dict
     alert_id: str | None = None
     attempt: int = 1
+    # What the channel's `prepare` looked up for this message in one query per dispatch round.
+    prepared: dict | None = None
 
 
 @dataclass
@@ -61,6 +63,10 @@ class Channel(ABC):
     def first_attempt_delay(self, session: Session, recipient: User, notification: Notification) -> float:
         """Seconds to wait before the first attempt (default: at once). Asked at enqueue, after `wants`."""
         return 0.0
+
+    def prepare(self, session: Session, messages: list[OutgoingMessage]) -> dict[int, dict]:
+        """Look up what `send` needs for all of this round's messages at once (by outbox id)."""
+        return {}
 
     @abstractmethod
     def send(self, message: OutgoingMessage) -> list[SendResult]:

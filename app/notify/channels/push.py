@@ -134,41 +134,70 @@ class PushChannel(Channel):
         with session.no_autoflush:
             return services.prefs_of(session, recipient).push and services.has_subscription(session, recipient.id)
 
+    def prepare(self, session, messages) -> dict[int, dict]:
+        """Subscriptions and the duress rule for a whole dispatch round: two queries, not two per message."""
+        from app.models import Alert, PushSubscription
+        from app.push import services
+
+        if not messages:
+            return {}
+        by_user: dict[int, list] = {}
+        for sub in session.execute(
+            select(PushSubscription)
+            .where(PushSubscription.user_id.in_({m.recipient_id for m in messages}))
+            .order_by(PushSubscription.created_at)
+        ).scalars():
+            by_user.setdefault(sub.user_id, []).append(
+                (sub.id, sub.endpoint, sub.p256dh, sub.auth, services.device_name(sub.user_agent, sub.endpoint),
+                 sub.last_success_at))
+        alert_ids = {m.alert_id for m in messages if m.alert_id}
+        duress = {
+            (a.id, a.worker_id) for a in session.execute(
+                select(Alert).where(Alert.id.in_(alert_ids), Alert.reason == "duress")).scalars()
+        } if alert_ids else set()
+        return {
+            m.outbox_id: {"targets": by_user.get(m.recipient_id, []),
+                          "duress_to_worker": (m.alert_id, m.recipient_id) in duress}
+            for m in messages
+        }
+
     # --- at send time --------------------------------------------------------------------------
     def send(self, message: OutgoingMessage) -> list[SendResult]:
         from app.extensions import db
         from app.models import PushSubscription
-        from app.push import services
 
-        session = db.session
-        try:
-            if services.duress_to_worker(session, message.alert_id, message.recipient_id):
-                return [SendResult(ok=False, detail="refused: a duress alarm is never sent to the worker")]
-            subs = services.subscriptions_of(session, message.recipient_id)
-            if not subs:
-                return [SendResult(ok=False, detail="no push subscription")]
-            targets = [(s.id, s.endpoint, s.p256dh, s.auth, services.device_name(s.user_agent, s.endpoint),
-                        s.last_success_at) for s in subs]
-            session.rollback()  # hold no transaction while talking to the network
-            data = build_payload(message)
-            urgency, ttl = urgency_and_ttl(message)
-            allowed = current_app.config.get("PUSH_ALLOWED_HOSTS") or ()
-            clock = current_app.extensions["makker.clock"]
-            results, gone, stamps = [], [], {}
-            for sub_id, endpoint, p256dh, auth, device, last_ok in targets:
-                result = self._send_one(message, endpoint, p256dh, auth, device, data, urgency, ttl, allowed, clock)
-                results.append(result)
-                if result.extra.get("gone"):
-                    gone.append(sub_id)
-                elif result.ok:
-                    if last_ok is None or clock.now() - last_ok >= SUCCESS_STAMP_EVERY:
-                        stamps[sub_id] = ("ok", "")
-                else:
-                    stamps[sub_id] = ("fail", result.detail)
-            self._record(session, clock, gone, stamps, PushSubscription)
-            return results
-        finally:
-            session.rollback()
+        prepared = message.prepared
+        if prepared is None:  # sent outside a dispatch round: look it up now
+            try:
+                prepared = self.prepare(db.session, [message]).get(message.outbox_id, {})
+            finally:
+                db.session.rollback()  # hold no transaction while talking to the network
+        if prepared.get("duress_to_worker"):
+            return [SendResult(ok=False, detail="refused: a duress alarm is never sent to the worker")]
+        targets = prepared.get("targets") or []
+        if not targets:
+            return [SendResult(ok=False, detail="no push subscription")]
+        data = build_payload(message)
+        urgency, ttl = urgency_and_ttl(message)
+        allowed = current_app.config.get("PUSH_ALLOWED_HOSTS") or ()
+        clock = current_app.extensions["makker.clock"]
+        results, gone, stamps = [], [], {}
+        for sub_id, endpoint, p256dh, auth, device, last_ok in targets:
+            result = self._send_one(message, endpoint, p256dh, auth, device, data, urgency, ttl, allowed, clock)
+            results.append(result)
+            if result.extra.get("gone"):
+                gone.append(sub_id)
+            elif result.ok:
+                if last_ok is None or clock.now() - last_ok >= SUCCESS_STAMP_EVERY:
+                    stamps[sub_id] = ("ok", "")
+            else:
+                stamps[sub_id] = ("fail", result.detail)
+        if gone or stamps:
+            try:
+                self._record(db.session, clock, gone, stamps, PushSubscription)
+            finally:
+                db.session.rollback()
+        return results
 
     def _record(self, session, clock, gone, stamps, model) -> None:
         if not gone and not stamps:
