@@ -326,7 +326,7 @@ def test_a_dispatch_round_looks_subscriptions_up_once_not_per_message(ctx, clock
     for user in users:
         add_sub(ctx, clock, user, fake_push.new_subscription())
     for user in users:
-        for n in range(2):
+        for _ in range(2):
             notify(ctx, clock, user, type="alert", urgent=True)
     ctx.commit()
     dispatch(ctx, clock)  # first round stamps every subscription's first success
