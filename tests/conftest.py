@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
@@ -35,21 +36,30 @@ def _pg_admin_url(url: str):
     return parsed
 
 
-@pytest.fixture(scope="session")
-def pg_database():
-    """A fresh PostgreSQL database for this test session (so parallel runs never collide)."""
+@contextmanager
+def private_pg_database(prefix: str):
+    """A fresh PostgreSQL database on MAKKER_TEST_DATABASE_URL's server, dropped afterwards (so
+    parallel runs never collide); yields its URL."""
     if not PG_URL:
         pytest.skip("MAKKER_TEST_DATABASE_URL is not set")
     base = _pg_admin_url(PG_URL)
-    name = f"makker_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this test session."""
+    with private_pg_database("makker_test") as url:
+        yield url
 
 
 _pg_schema_ready: set[str] = set()

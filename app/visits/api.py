@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from app import get_clock
@@ -130,7 +130,3 @@ def delete_pins():
     services.clear_pins(db.session, current_user)
     db.session.commit()
     return "", 204
-
-
-def init_app(app: Flask) -> None:
-    pass

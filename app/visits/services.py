@@ -264,7 +264,6 @@ def sos(session: Session, clock: Clock, worker: User, *, visit_id: str | None = 
         visit = running
     if visit is not None and visit.state != "closed":
         visit.state = "alarm"
-        visit.next_due_at = None
         reschedule(visit, timings_for(visit.unit))
     if visit is not None and lat is not None:
         visit.lat, visit.lon, visit.accuracy, visit.location_at = lat, lon, accuracy, clock.now()
@@ -283,8 +282,3 @@ def set_pins(session: Session, worker: User, checkout_pin: str, duress_pin: str)
 def clear_pins(session: Session, worker: User) -> None:
     worker.checkout_pin_hash = None
     worker.duress_pin_hash = None
-
-
-def worker_view_state(visit: Visit) -> str:
-    """What the worker is shown: a duress check-out looks exactly like a normal one."""
-    return visit.state

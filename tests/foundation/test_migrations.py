@@ -6,7 +6,6 @@ that does not match its model."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from app import create_app
 from app.extensions import db
 from app.models import Base
-from tests.conftest import PG_URL, _pg_admin_url
+from tests.conftest import private_pg_database
 
 
 def _upgrade(url: str, tmp_path) -> None:
@@ -81,17 +80,8 @@ def test_sqlite_upgrade_matches_the_models(tmp_path):
 
 @pytest.fixture
 def empty_pg_database():
-    if not PG_URL:
-        pytest.skip("MAKKER_TEST_DATABASE_URL is not set")
-    base = _pg_admin_url(PG_URL)
-    name = f"makker_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_pg_database("makker_migrations") as url:
+        yield url
 
 
 @pytest.mark.postgres
