@@ -24,6 +24,8 @@ FEATURES = (
     "app.help",
     "app.push",
     "app.pwa",
+    "app.ops",
+    "app.retention",
     "app.api",
 )
 

@@ -67,6 +67,16 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": _env("MAKKER_SMTP_PASSWORD"),
         "SMTP_FROM": _env("MAKKER_SMTP_FROM", "Makker <makker@makker.invalid>"),
         "SMTP_STARTTLS": _env_bool("MAKKER_SMTP_STARTTLS", True),
+        # Operations (app/ops): /metrics wants "Authorization: Bearer <token>" when a token is set,
+        # otherwise it answers only the local machine. The admin screen warns after WATCHDOG_STALE_S.
+        "METRICS_TOKEN": _env("MAKKER_METRICS_TOKEN"),
+        "WATCHDOG_STALE_S": _env_int("MAKKER_WATCHDOG_STALE_S", 60),
+        # Retention (app/retention), in days; the watchdog purges once a day, `flask purge` on demand.
+        "RETAIN_PLACES_DAYS": _env_int("MAKKER_RETAIN_PLACES_DAYS", 30),
+        "RETAIN_VISITS_DAYS": _env_int("MAKKER_RETAIN_VISITS_DAYS", 365),
+        "RETAIN_ALERTS_DAYS": _env_int("MAKKER_RETAIN_ALERTS_DAYS", 365),
+        "RETAIN_INCIDENTS_DAYS": _env_int("MAKKER_RETAIN_INCIDENTS_DAYS", 1825),
+        "RETAIN_AUDIT_DAYS": _env_int("MAKKER_RETAIN_AUDIT_DAYS", 2190),
     }
 
 

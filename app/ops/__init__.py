@@ -1,0 +1,1 @@
+"""Operations: health checks, watchdog liveness and Prometheus metrics."""
