@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UUIDStr
@@ -86,7 +86,9 @@ class DeliveryAttempt(Base):
 
 
 class WatchdogBeat(Base):
-    """Liveness of each watchdog process (for health checks and the admin warning)."""
+    """Liveness and cumulative counters of each watchdog process (health checks, the admin warning
+    and /metrics). One row per process, written only by that process (app/watchdog/runner.py): the
+    counters live here, not in memory, because web and watchdog processes run on several hosts."""
 
     __tablename__ = "watchdog_beats"
 
@@ -95,3 +97,12 @@ class WatchdogBeat(Base):
     last_tick_at: Mapped[datetime]
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Outbox entries given up on / to be retried, since the process started.
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retried: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # due->sent latency of each notification's first delivery: a histogram (app/ops/beats.py).
+    latency_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    latency_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    latency_buckets: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # {"0.5": n, "+Inf": n}
+    # Per channel: {"push": {"sent": n, "failed": n, "retried": n, "skipped": n}}.
+    channels: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
