@@ -98,6 +98,9 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis (MAKKER_RATELIMIT_STORAGE_URL) down: count in each process's memory until it is back,
+    # instead of answering 500 to every request (check-out and SOS included).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_DEFAULT = "600 per minute"
     LOGIN_RATE_LIMIT = "10 per minute"
     TESTING = False
