@@ -30,7 +30,7 @@ def create_user_command(username, name, role, unit_name, phone, email, password)
     from app.models import Unit
     from app.passwords import password_problem
 
-    problem = password_problem(password, username)
+    problem = password_problem(password, username, name)
     if problem:
         raise click.ClickException(str(problem))
     unit = None
@@ -60,7 +60,7 @@ def set_password_command(username, password):
     user = services.find_user(db.session, username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
-    problem = password_problem(password, username)
+    problem = password_problem(password, user.username, user.name)
     if problem:
         raise click.ClickException(str(problem))
     services.set_password(db.session, _clock(), user, password, actor_id=None)

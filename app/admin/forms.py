@@ -97,7 +97,8 @@ class UserForm(FlaskForm):
 
 def _check_password(form, field):
     username = form.username.data if hasattr(form, "username") else getattr(form, "for_username", "")
-    problem = password_problem(field.data or "", username or "")
+    name = form.name.data if hasattr(form, "name") else getattr(form, "for_name", "")
+    problem = password_problem(field.data or "", username or "", name or "")
     if problem:
         raise ValidationError(str(problem))
 
@@ -113,9 +114,10 @@ class PasswordForm(FlaskForm):
         _l("New password"), validators=[DataRequired(REQUIRED), max_length(256), _check_password]
     )
 
-    def __init__(self, *args, for_username: str = "", **kwargs):
+    def __init__(self, *args, for_username: str = "", for_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.for_username = for_username
+        self.for_name = for_name
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -44,7 +44,9 @@ def _get_unit(unit_id: int) -> Unit:
 @bp.get("/")
 @roles_required("admin")
 def index():
-    return render_template("admin/index.html")
+    from app.ops.routes import admin_status
+
+    return render_template("admin/index.html", ops_status=admin_status())
 
 
 # --- Users ---------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ def _user_page(user: User, form=None, password_form=None, status: int = 200):
 
     return _render(
         "admin/user.html", "admin/_user.html", status, user=user, form=form,
-        password_form=password_form or forms.PasswordForm(for_username=user.username),
+        password_form=password_form or forms.PasswordForm(for_username=user.username, for_name=user.name),
         devices=sessions.active_for(db.session, user.id, get_clock()),
     )
 
@@ -135,7 +137,7 @@ def edit_user(user_id: int):
 @roles_required("admin")
 def set_password(user_id: int):
     user = _get_user(user_id)
-    form = forms.PasswordForm(for_username=user.username)
+    form = forms.PasswordForm(for_username=user.username, for_name=user.name)
     if not form.validate_on_submit():
         return _user_page(user, password_form=form, status=422)
     services.set_password(db.session, get_clock(), user, form.password.data, actor_id=current_user.id)

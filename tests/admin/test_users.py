@@ -60,7 +60,7 @@ def test_weak_password_is_refused_with_a_danish_message(admin, db):
     response = admin.post("/admin/users/new", data={**NEW_USER, "password": "short"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Adgangskoden skal være på mindst 10 tegn." in html
+    assert "Adgangskoden skal være på mindst 12 tegn." in html
     assert 'value="Carla Mikkelsen"' in html  # the form keeps what was typed
     assert 'aria-invalid="true"' in html
     response = admin.post("/admin/users/new", data={**NEW_USER, "password": "carla-1234567"})
@@ -139,7 +139,7 @@ def test_set_password_signs_the_user_out_everywhere(admin, db, make_client):
         bo_id = _user(session, "bo").id
     response = admin.post(f"/admin/users/{bo_id}/password", data={"password": "short"})
     assert response.status_code == 422
-    assert "Adgangskoden skal være på mindst 10 tegn." in response.get_data(as_text=True)
+    assert "Adgangskoden skal være på mindst 12 tegn." in response.get_data(as_text=True)
     response = admin.post(f"/admin/users/{bo_id}/password", data={"password": "bo"})
     assert response.status_code == 422
     assert bo_client.get("/api/v1/me").status_code == 200

@@ -82,7 +82,7 @@ def test_admin_form_errors_at_phone_size(page):
     page.get_by_label("Brugernavn").fill("carla")
     page.get_by_label("Første adgangskode").fill("short")
     page.get_by_role("button", name="Opret bruger").click()
-    page.get_by_text("Adgangskoden skal være på mindst 10 tegn.").wait_for()
+    page.get_by_text("Adgangskoden skal være på mindst 12 tegn.").wait_for()
     # The page keeps its layout (a 422 on a boosted form swaps the whole page, not a fragment).
     assert page.get_by_role("navigation", name="Hovedmenu").is_visible()
     assert page.get_by_label("Navn", exact=True).input_value() == "Carla Mikkelsen"

@@ -50,7 +50,7 @@ def test_users_create_makes_a_missing_unit(runner, db):
     ("args", "message"),
     [
         (["anna", "--name", "Another Anna", "--password", "a-long-password"], "taken"),
-        (["eve", "--name", "Eve", "--password", "short"], "Adgangskoden skal være på mindst 10 tegn."),
+        (["eve", "--name", "Eve", "--password", "short"], "Adgangskoden skal være på mindst 12 tegn."),
         (["eve", "--name", "Eve", "--password", "eve-is-my-password"], "må ikke indeholde brugernavnet"),
         (["eve", "--name", "Eve", "--role", "boss", "--password", "a-long-password"], "boss"),
         (["eve", "--password", "a-long-password"], "--name"),
@@ -72,7 +72,7 @@ def test_users_set_password(runner, db, clock):
         sid = sessions.start(session, bo, clock, stay_signed_in=True, user_agent="phone", ip="").id
         session.commit()
     result = runner.invoke(args=["users", "set-password", "bo", "--password", "short"])
-    assert result.exit_code == 1 and "Adgangskoden skal være på mindst 10 tegn." in result.output
+    assert result.exit_code == 1 and "Adgangskoden skal være på mindst 12 tegn." in result.output
     result = runner.invoke(args=["users", "set-password", "BO", "--password", "a-brand-new-password"])
     assert result.exit_code == 0, result.output
     with db as session:

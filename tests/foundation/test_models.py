@@ -221,15 +221,16 @@ def test_hash_and_verify():
 def test_password_policy(app):
     with app.test_request_context("/", headers={"Accept-Language": "da"}):
         assert passwords.password_problem("short") is not None
-        assert str(passwords.password_problem("123456789")) == "Adgangskoden skal være på mindst 10 tegn."
+        assert str(passwords.password_problem("123456789")) == "Adgangskoden skal være på mindst 12 tegn."
         assert passwords.password_problem("a-long-enough-password") is None
         assert passwords.password_problem("xxxAnna-2026xxx", "anna") is not None
         assert passwords.password_problem("xxxAnna-2026xxx", "bo") is None
         assert passwords.password_problem("Password123") is not None
         assert passwords.password_problem("1234567890") is not None
-        assert passwords.password_problem("x" * passwords.MIN_PASSWORD_LENGTH) is None
+        assert passwords.password_problem("blå-kaffe-42") is None  # exactly MIN_PASSWORD_LENGTH
+        assert len("blå-kaffe-42") == passwords.MIN_PASSWORD_LENGTH
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
-        assert str(passwords.password_problem("short")) == "The password must be at least 10 characters."
+        assert str(passwords.password_problem("short")) == "The password must be at least 12 characters."
 
 
 # --- Keys ----------------------------------------------------------------------------------------
