@@ -40,7 +40,21 @@ class Tick:
     sent: int = 0
     failed: int = 0
     next_due: datetime | None = None
+    # due->sent seconds of each notification first delivered in this tick (for /metrics).
     latencies: list[float] = field(default_factory=list)
+    retried: int = 0
+    # {"push": {"sent": n, "failed": n, "retried": n, "skipped": n}}, see outbox.DispatchReport.
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add_dispatch(self, report: outbox.DispatchReport) -> None:
+        self.sent += report.sent
+        self.failed += report.failed
+        self.retried += report.retried
+        self.latencies.extend(report.latencies)
+        for channel, counts in report.by_channel.items():
+            mine = self.by_channel.setdefault(channel, {})
+            for outcome, n in counts.items():
+                mine[outcome] = mine.get(outcome, 0) + n
 
 
 def _claim(session: Session, model, column, now: datetime):
@@ -135,8 +149,7 @@ def tick(session: Session, clock: Clock, should_stop=lambda: False) -> Tick:
         alert_steps, more_alerts = process_due_alerts(session, clock)
         result.steps += visit_steps + alert_steps
         report = outbox.dispatch_due(session, clock)
-        result.sent += report.sent
-        result.failed += report.failed
+        result.add_dispatch(report)
         more = more_visits or more_alerts or report.sent + report.failed + report.retried > 0
         if result.steps + result.sent > 8 * BATCH or should_stop():
             break

@@ -11,20 +11,26 @@ import os
 import socket
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import WatchdogBeat
+from app.ops import beats
 from app.watchdog import engine
 from app.watchdog.wakeup import CHANNEL, local_wakeup
 
 log = logging.getLogger("makker.watchdog")
 MAX_SLEEP = 30.0
 BEAT_EVERY = 10.0
+# Beats of watchdogs that stopped ticking this long ago are deleted (checked at most every PRUNE_EVERY).
+PRUNE_BEATS_AFTER = timedelta(days=7)
+PRUNE_EVERY = timedelta(hours=1)
+_pruned: dict[str, datetime] = {}
 
 
 class SingleWatchdogLock:
@@ -76,13 +82,22 @@ class PgListener:
         self.conn.close()
 
 
-def _beat(session, clock, name: str, started, steps: int, sent: int) -> None:
+def _beat(session, clock, name: str, started, result: engine.Tick) -> None:
+    """This process's liveness row: last tick, and the tick's counts added to its cumulative counters
+    (app/ops/beats.py). Rows of watchdogs gone for PRUNE_BEATS_AFTER are deleted now and then."""
     beat = session.get(WatchdogBeat, name)
     now = clock.now()
     if beat is None:
-        session.add(WatchdogBeat(name=name, started_at=started, last_tick_at=now, steps_done=steps, sent=sent))
-    else:
-        beat.last_tick_at, beat.steps_done, beat.sent = now, beat.steps_done + steps, beat.sent + sent
+        beat = WatchdogBeat(name=name, started_at=started, last_tick_at=now, steps_done=0, sent=0, failed=0,
+                            retried=0, latency_count=0, latency_sum=0.0, latency_buckets={}, channels={})
+        session.add(beat)
+    beat.last_tick_at = now
+    beats.add_tick(beat, result)
+    last = _pruned.get(name)
+    if last is None or now - last > PRUNE_EVERY:
+        session.execute(delete(WatchdogBeat).where(WatchdogBeat.last_tick_at < now - PRUNE_BEATS_AFTER,
+                                                   WatchdogBeat.name != name))
+        _pruned[name] = now
     session.commit()
 
 
@@ -108,8 +123,9 @@ def run(app: Flask, stop: threading.Event, *, name: str | None = None) -> None:
             while not stop.is_set():
                 try:
                     result = engine.tick(db.session, clock, should_stop=stop.is_set)
-                    if time.monotonic() - last_beat > BEAT_EVERY or result.steps or result.sent:
-                        _beat(db.session, clock, name, started, result.steps, result.sent)
+                    if time.monotonic() - last_beat > BEAT_EVERY or result.steps or result.sent \
+                            or result.failed or result.retried:
+                        _beat(db.session, clock, name, started, result)
                         last_beat = time.monotonic()
                 except OperationalError:
                     db.session.rollback()
