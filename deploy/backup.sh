@@ -52,9 +52,11 @@ fi
 URL="${URL/postgresql+psycopg:\/\//postgresql://}"
 
 mkdir -p "$DIR"
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-file="$DIR/makker-$stamp.dump"
-[[ -e "$file" ]] && file="$DIR/makker-$stamp-$$.dump"
+file="$DIR/makker-$(date -u +%Y%m%dT%H%M%SZ).dump"
+while [[ -e "$file" ]]; do   # a second backup within the same second: names must stay unique and sorted
+  sleep 1
+  file="$DIR/makker-$(date -u +%Y%m%dT%H%M%SZ).dump"
+done
 partial="$file.partial"
 trap 'rm -f "$partial"' EXIT
 
