@@ -432,7 +432,7 @@ def purge(session: Session, clock: Clock | None, policy: Policy, *, dry_run: boo
 
 def _finish(session: Session, run: RetentionRun, counts: dict[str, int], now: datetime) -> None:
     """Close the run and write its one audit record (also when nothing was deleted: it shows the run)."""
-    run.counts, run.finished_at, run.stage, run.lease_until = dict(counts), now, len(RULES), None
+    run.counts, run.finished_at, run.stage, run.lease_until, run.error = dict(counts), now, len(RULES), None, ""
     audit.record(session, "retention.purge", actor_id=None, object_type="retention_run", object_id=run.id,
                  detail={"trigger": run.trigger, "total": sum(counts.values()),
                          "counts": {k: v for k, v in counts.items() if v}, "policy": dict(run.policy)},
@@ -494,9 +494,9 @@ def _claim(session: Session, now: datetime, day: date, worker: str, policy: Poli
     values = {"day": day, "trigger": "schedule", "started_at": now, "worker": worker, "stage": 0,
               "lease_until": now + LEASE, "counts": {}, "policy": policy.as_dict(), "error": ""}
     insert = pg_insert if is_postgres(session) else sqlite_insert
-    inserted = session.execute(insert(RetentionRun).values(**values).on_conflict_do_nothing(
-        index_elements=["day"])).rowcount == 1
-    if not inserted:
+    inserted = session.execute(insert(RetentionRun.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["day"]).returning(RetentionRun.__table__.c.id)).scalar_one_or_none()
+    if inserted is None:
         taken = _run(session, update(RetentionRun).where(
             RetentionRun.day == day, RetentionRun.finished_at.is_(None),
             or_(RetentionRun.lease_until.is_(None), RetentionRun.lease_until < now),
@@ -568,7 +568,7 @@ def _continue(session: Session, clock: Clock, state: _JobState) -> int:
     session.commit()
     run = session.get(RetentionRun, state.run_id)
     report = purge(session, clock, Policy.from_dict(run.policy), now=run.started_at, stage=run.stage,
-                   max_batches=TICK_BATCHES, max_seconds=TICK_SECONDS)
+                   batch=BATCH, max_batches=TICK_BATCHES, max_seconds=TICK_SECONDS)
     run = session.get(RetentionRun, state.run_id)
     counts = {k: run.counts.get(k, 0) + report.counts.get(k, 0) for k in KINDS}
     if report.finished:
