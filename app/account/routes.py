@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import audit, get_clock
-from app.account.forms import LanguageForm
+from app.account.forms import ChangePasswordForm, LanguageForm
 from app.auth import sessions
 from app.auth.routes import SESSION_KEY
-from app.extensions import db
+from app.extensions import db, limiter
+from app.passwords import hash_secret, verify_secret
 
 bp = Blueprint("account", __name__, url_prefix="/settings")
 
@@ -63,3 +64,26 @@ def revoke_other_devices():
     db.session.commit()
     flash(_("All your other devices are signed out."), "ok")
     return redirect(url_for("account.settings"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"], key_func=lambda: f"password:{current_user.get_id()}")
+def change_password():
+    """Change my own password (current password required); every other device is signed out
+    (ASVS V2.1.6, V3.3.3: the old password may have leaked)."""
+    form = ChangePasswordForm(user=current_user)
+    if form.validate_on_submit():
+        if not verify_secret(current_user.password_hash, form.current_password.data):
+            form.current_password.errors = [*form.current_password.errors, _("That is not your current password.")]
+            audit.record(db.session, "password.change_failed", actor_id=current_user.id)
+            db.session.commit()
+        else:
+            current_user.password_hash = hash_secret(form.new_password.data)
+            count = sessions.revoke_all(db.session, current_user.id, get_clock(), keep=session.get(SESSION_KEY))
+            audit.record(db.session, "password.change", actor_id=current_user.id, detail={"signed_out": count})
+            db.session.commit()
+            flash(_("Your password is changed. Your other devices are signed out."), "ok")
+            return redirect(url_for("account.settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("account/password.html", form=form), status

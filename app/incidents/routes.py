@@ -233,6 +233,8 @@ def delete(incident_id: str):
         db.session.commit()
     except IncidentError as exc:
         db.session.rollback()
+        if exc.status == 404:  # a reviewer may see the incident, but it is not theirs to delete
+            abort(404)
         flash(exc.message, "error")
         return redirect(url_for("incidents.detail", incident_id=incident_id))
     flash(_("The draft is deleted."), "ok")
