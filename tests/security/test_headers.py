@@ -179,3 +179,13 @@ def test_hsts_behind_the_tls_proxy(app_config, tmp_path, backend):
 
     direct = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}"})
     assert "Strict-Transport-Security" not in direct.test_client().get("/login", headers=forwarded).headers
+
+
+def test_no_cross_origin_access_is_granted(client, auth):
+    """V14.5.3: no CORS: another origin's request gets no Access-Control-Allow-* header (so a page
+    elsewhere cannot read answers with the person's cookie), also on a preflight."""
+    auth.login("anna")
+    evil = {"Origin": "https://evil.example"}
+    for response in (client.get("/api/v1/me", headers=evil),
+                     client.options("/api/v1/visits", headers={**evil, "Access-Control-Request-Method": "POST"})):
+        assert not [h for h in response.headers.keys() if h.lower().startswith("access-control-allow")]
