@@ -64,8 +64,7 @@ flask_new() { (cd "$NEW" && as_app_user "$NEW/.venv/bin/flask" --app wsgi "$@");
 
 # --- 1. migrations, old processes still running ------------------------------------------------
 revisions() { flask_new db "$1" 2>/dev/null | grep -o '^[0-9A-Za-z_]*' | sort | tr '\n' ' '; }
-say "database at: $(revisions current)"
-say "migrating to: $(revisions heads)"
+say "migrating to the newest revisions (alembic lists each step it runs)"
 # A migration never waits long behind a running transaction (which would block the watchdogs queued
 # behind it): it gives up after $LOCK_TIMEOUT and is tried again. PostgreSQL runs it in one transaction.
 export PGOPTIONS="-c lock_timeout=$LOCK_TIMEOUT"
