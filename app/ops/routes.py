@@ -18,7 +18,9 @@ proxy's access rules if even that is too much for a deployment.
 MAKKER_METRICS_TOKEN set it wants `Authorization: Bearer <token>` (401 without or with a wrong one);
 without a token it answers only requests from the machine itself (loopback address, and no
 X-Forwarded-For / Forwarded / X-Real-IP header unless MAKKER_PROXIES says how many proxies to trust,
-so a local TLS proxy does not make every visitor "local"); anyone else gets 403.
+so a local TLS proxy does not make every visitor "local"); anyone else gets 403. In production set
+the token: with MAKKER_PROXIES > 0 the address comes from X-Forwarded-For, which only the proxy should
+be able to set (bind gunicorn where nobody else reaches it).
 
 A database that does not answer makes each of them a quick 503, never a 500 page; for a bounded wait
 on an unreachable PostgreSQL host, put `?connect_timeout=5` in MAKKER_DATABASE_URL."""
