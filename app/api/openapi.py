@@ -38,12 +38,19 @@ def build() -> dict:
                 {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
             ]
         if ep.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(ep.body)}}}
+            op["requestBody"] = {
+                "required": ep.body_required,
+                "content": {"application/json": {"schema": ref(ep.body)}},
+            }
         ok: dict = {"description": "OK"}
         if ep.response is not None:
             ok["content"] = {"application/json": {"schema": ref(ep.response)}}
         op["responses"] = {str(ep.status): ok}
-        for status in sorted({400, 401, 403, 404, 429, *ep.errors}):
+        for status, description in sorted(ep.also.items()):
+            op["responses"][str(status)] = {**ok, "description": description}
+        # Every request body is capped by MAX_CONTENT_LENGTH: 413 too_large.
+        common = {400, 401, 403, 404, 429, *((413,) if ep.body is not None else ())}
+        for status in sorted(common | set(ep.errors)):
             op["responses"][str(status)] = {
                 "description": CODES.get(status, "error"),
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

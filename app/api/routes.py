@@ -6,9 +6,10 @@ from flask import Blueprint, Flask, jsonify
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel
+from werkzeug.exceptions import NotFound
 
 from app.api import openapi
-from app.api.core import ApiError, endpoint, handle_api_error
+from app.api.core import ApiError, endpoint, handle_api_error, unstorable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,5 +42,12 @@ def openapi_document():
     return jsonify(openapi.build())
 
 
+def _refuse_unstorable_url_values(endpoint: str | None, values: dict | None) -> None:
+    # /visits/%00 names nothing; asked of PostgreSQL it is an error (NUL in text), not "not found".
+    if values and any(isinstance(v, str) and unstorable(v) for v in values.values()):
+        raise NotFound()
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
+    app.url_value_preprocessor(_refuse_unstorable_url_values)

@@ -9,10 +9,10 @@ from uuid import UUID
 
 from flask import Blueprint, jsonify
 from flask_login import current_user
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app import get_clock
-from app.api import ApiError, endpoint, parse_body
+from app.api import ApiError, ApiTime, endpoint, parse_body
 from app.extensions import db
 from app.incidents import services
 from app.incidents.services import IncidentError
@@ -34,7 +34,7 @@ class IncidentCreate(BaseModel):
     id: UUID = Field(description="Made by the client; sending the same id again answers 200 with the same draft")
     kind: Kind
     context: Context
-    occurred_at: AwareDatetime
+    occurred_at: ApiTime
     place: str = Field(max_length=500)
     description: str = Field(max_length=services.MAX_TEXT, description="What happened (during)")
     before: str = Text
@@ -47,8 +47,8 @@ class IncidentCreate(BaseModel):
     absence_expected: bool = False
     police: Police | None = None
     alarm_used: bool = False
-    created_at: AwareDatetime | None = Field(default=None, description="When the note was written (offline)")
-    acted_at: AwareDatetime | None = Field(default=None, description="Alias of created_at")
+    created_at: ApiTime | None = Field(default=None, description="When the note was written (offline)")
+    acted_at: ApiTime | None = Field(default=None, description="Alias of created_at")
 
 
 class IncidentPatch(BaseModel):
@@ -56,7 +56,7 @@ class IncidentPatch(BaseModel):
 
     kind: Kind | None = None
     context: Context | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: ApiTime | None = None
     place: str | None = Field(default=None, max_length=500)
     description: str | None = Field(default=None, max_length=services.MAX_TEXT)
     before: str | None = Field(default=None, max_length=services.MAX_TEXT)
@@ -160,7 +160,7 @@ class CheckIn(BaseModel):
 
 
 class FollowupIn(BaseModel):
-    due_at: AwareDatetime | None = None
+    due_at: ApiTime | None = None
     held: bool = False
     declined: bool = False
 
@@ -220,7 +220,8 @@ def _load(incident_id: str, via: str | None = None) -> Incident:
 
 
 @endpoint(bp, "/incidents", "POST", "Create an incident draft (idempotent by the client-made id)",
-          body=IncidentCreate, response=IncidentOut, status=201, errors=(409,))
+          body=IncidentCreate, response=IncidentOut, status=201, errors=(409,),
+          also={200: "A draft with this id already exists: the same draft, nothing new"})
 def create():
     body = parse_body(IncidentCreate)
     data = body.model_dump(include=set(services.DRAFT_FIELDS))

@@ -67,7 +67,8 @@ def vapid_public_key():
           "Store this browser's push subscription: 201 when new; the same endpoint again updates its "
           "keys (and owner) and answers 200. 400 push_host_not_allowed when the endpoint's host is not "
           "in MAKKER_PUSH_ALLOWED_HOSTS.",
-          body=SubscriptionIn, response=SubscriptionOut, status=201, errors=(400,))
+          body=SubscriptionIn, response=SubscriptionOut, status=201, errors=(400,),
+          also={200: "This endpoint was already subscribed: its keys (and owner) updated"})
 @limiter.limit("30 per minute", key_func=lambda: f"push-sub:{current_user.get_id()}")
 def create_subscription():
     body = parse_body(SubscriptionIn)

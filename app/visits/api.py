@@ -25,7 +25,8 @@ def colleagues():
 
 
 @endpoint(bp, "/visits", "POST", "Start a visit (idempotent by client-made id)", body=schemas.VisitCreate,
-          response=schemas.VisitOut, status=201, errors=(409,))
+          response=schemas.VisitOut, status=201, errors=(409,),
+          also={200: "A visit with this id was already started: the same visit, nothing new"})
 def create_visit():
     body = parse_body(schemas.VisitCreate)
     from app.admin.services import find_user
@@ -70,7 +71,7 @@ def extend_visit(visit_id: str):
 
 
 @endpoint(bp, "/visits/<visit_id>/checkout", "POST", "Check out (PIN when set; a duress PIN looks the same)",
-          body=schemas.Checkout, response=schemas.VisitOut)
+          body=schemas.Checkout, response=schemas.VisitOut, body_required=False)
 @limiter.limit("12 per minute", key_func=lambda: f"pin:{current_user.get_id()}")
 def checkout_visit(visit_id: str):
     body = parse_body(schemas.Checkout, allow_empty=True)
@@ -96,7 +97,8 @@ def visit_location(visit_id: str):
 
 
 @endpoint(bp, "/sos", "POST", "SOS: every responder is alerted at once (idempotent by optional id)",
-          body=schemas.Sos, response=schemas.AlertOut, status=201)
+          body=schemas.Sos, response=schemas.AlertOut, status=201, body_required=False,
+          also={200: "An SOS with this id was already sent: the same alert, nothing new"})
 def sos():
     body = parse_body(schemas.Sos, allow_empty=True)
     try:

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.api.core import ApiTime
 
 
 class Strict(BaseModel):
@@ -15,17 +17,17 @@ class Strict(BaseModel):
 
 class VisitCreate(Strict):
     id: uuid.UUID
-    planned_end: AwareDatetime
+    planned_end: ApiTime
     buddy: str = Field(min_length=1, max_length=64, description="username of the buddy")
     place: str = Field(min_length=1, max_length=500)
-    interrupt_at: AwareDatetime | None = None
+    interrupt_at: ApiTime | None = None
     two_person: bool = False
     second_colleague: str = Field(default="", max_length=120)
     checklist: dict[str, bool] = Field(default_factory=dict)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy: float | None = Field(default=None, ge=0, le=100000)
-    started_at: AwareDatetime | None = Field(default=None, description="when the user tapped (offline)")
+    started_at: ApiTime | None = Field(default=None, description="when the user tapped (offline)")
 
     @field_validator("checklist")
     @classmethod
@@ -37,7 +39,7 @@ class VisitCreate(Strict):
 
 class ActionMeta(Strict):
     action_id: str | None = Field(default=None, max_length=64, description="client-made id of a queued action")
-    acted_at: AwareDatetime | None = Field(default=None, description="when the user tapped (offline)")
+    acted_at: ApiTime | None = Field(default=None, description="when the user tapped (offline)")
 
 
 class Extend(ActionMeta):
@@ -62,7 +64,7 @@ class Sos(Strict):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy: float | None = Field(default=None, ge=0, le=100000)
-    acted_at: AwareDatetime | None = None
+    acted_at: ApiTime | None = None
 
 
 class Pins(Strict):
