@@ -71,10 +71,16 @@ def from_environment(instance_path: str) -> dict:
         # otherwise it answers only the local machine. The admin screen warns after WATCHDOG_STALE_S.
         "METRICS_TOKEN": _env("MAKKER_METRICS_TOKEN"),
         "WATCHDOG_STALE_S": _env_int("MAKKER_WATCHDOG_STALE_S", 60),
-        # Retention (app/retention), in days; the watchdog purges once a day, `flask purge` on demand.
+        # Retention (app/retention), in days (each at least 1, or the app refuses to start): one watchdog
+        # purges from its first tick after 03:00 Europe/Copenhagen each day, `flask purge` on demand.
+        # Places/positions of closed visits and resolved alerts; also messages not about an alert,
+        # local e-mail copies and replay records.
         "RETAIN_PLACES_DAYS": _env_int("MAKKER_RETAIN_PLACES_DAYS", 30),
+        # Closed visits (kept while an alert or incident refers to them).
         "RETAIN_VISITS_DAYS": _env_int("MAKKER_RETAIN_VISITS_DAYS", 365),
+        # Resolved alerts with their notifications and delivery log (kept while an incident refers to them).
         "RETAIN_ALERTS_DAYS": _env_int("MAKKER_RETAIN_ALERTS_DAYS", 365),
+        # Incidents after closing (or registration), with comments, checklist and their audit rows.
         "RETAIN_INCIDENTS_DAYS": _env_int("MAKKER_RETAIN_INCIDENTS_DAYS", 1825),
         "RETAIN_AUDIT_DAYS": _env_int("MAKKER_RETAIN_AUDIT_DAYS", 2190),
     }

@@ -103,10 +103,11 @@ def purge_command(dry_run, **overrides):
 
 
 def init_app(app: Flask) -> None:
-    try:
-        services.Policy.from_config(app.config)
-    except ValueError as exc:  # a bad MAKKER_RETAIN_* stops the start, not the first purge at 03:00
-        raise RuntimeError(f"MAKKER_RETAIN_*: {exc}") from None
+    # A bad MAKKER_RETAIN_* stops the start (deploy time), not the first purge at 03:00.
+    for key in ("RETAIN_PLACES_DAYS", "RETAIN_VISITS_DAYS", "RETAIN_ALERTS_DAYS", "RETAIN_INCIDENTS_DAYS",
+                "RETAIN_AUDIT_DAYS"):
+        if not isinstance(app.config[key], int) or app.config[key] < 1:
+            raise RuntimeError(f"MAKKER_{key} must be a whole number of days, at least 1 (got {app.config[key]!r})")
     app.cli.add_command(purge_command)
     from app.watchdog.engine import register_periodic
 

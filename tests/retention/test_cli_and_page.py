@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.models import AuditEntry, MailSinkMessage, Visit
@@ -97,3 +98,11 @@ def test_staff_leaders_and_anonymous_visitors_cannot_see_it(client, auth):
         auth.login(username)
         assert client.get("/admin/retention").status_code == 403
         auth.logout()
+
+
+def test_a_retention_period_below_one_day_stops_the_start(app_config, tmp_path):
+    from app import create_app
+
+    with pytest.raises(RuntimeError, match="MAKKER_RETAIN_VISITS_DAYS must be a whole number of days, at least 1"):
+        create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+                    "RETAIN_VISITS_DAYS": 0})
