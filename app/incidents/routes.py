@@ -206,8 +206,8 @@ def submit(incident_id: str):
         db.session.commit()
     except IncidentError as exc:
         db.session.rollback()
-        if exc.status == 404:
-            abort(404)
+        if exc.status in (403, 404):  # e.g. a reviewer: they see it, but only the author submits
+            abort(exc.status)
         if exc.status == 409:
             flash(exc.message, "error")
             return redirect(url_for("incidents.detail", incident_id=incident_id))
