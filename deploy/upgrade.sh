@@ -20,7 +20,6 @@ set -euo pipefail
 
 APP_DIR="${MAKKER_APP_DIR:-/opt/makker}"
 ENV_FILE="${MAKKER_ENV_FILE:-/etc/makker/makker.env}"
-APP_USER="${MAKKER_USER:-makker}"
 LOCK_TIMEOUT="${MAKKER_MIGRATION_LOCK_TIMEOUT:-10s}"
 MIGRATE_ONLY=0 RELEASE=""
 while [[ $# -gt 0 ]]; do
@@ -37,34 +36,19 @@ die() { say "$*" >&2; exit 1; }
 
 NEW="${RELEASE:-$APP_DIR}"
 NEW="$(cd "$NEW" && pwd -P)"
-[[ -x "$NEW/.venv/bin/flask" && -f "$NEW/wsgi.py" ]] || die "$NEW is not a Makker release with its .venv"
+[[ -x "$NEW/.venv/bin/flask" && -x "$NEW/deploy/manage.sh" ]] || die "$NEW is not a Makker release with its .venv"
 [[ -r "$ENV_FILE" ]] || die "cannot read $ENV_FILE"
+export MAKKER_ENV_FILE="$ENV_FILE"
 if [[ "$MIGRATE_ONLY" == 0 ]] && ! systemctl show --property=Version >/dev/null 2>&1; then
   die "steps 2-4 need systemd; elsewhere run with --migrate-only, then restart the processes as docs/operations.md says"
 fi
 
-# The env file is read as data (KEY=value lines), never executed: values may contain & < > spaces.
-while IFS= read -r line || [[ -n "$line" ]]; do
-  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
-  [[ "$line" =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-  value="${BASH_REMATCH[2]}"
-  value="${value%\"}"; value="${value#\"}"; value="${value%\'}"; value="${value#\'}"
-  export "${BASH_REMATCH[1]}=$value"
-done < "$ENV_FILE"
-
-as_app_user() {
-  if [[ "$(id -u)" == 0 ]] && id "$APP_USER" >/dev/null 2>&1; then
-    runuser -u "$APP_USER" -- "$@"
-  else
-    "$@"
-  fi
-}
-
-flask_new() { (cd "$NEW" && as_app_user "$NEW/.venv/bin/flask" --app wsgi "$@"); }
+# Every flask command runs through the new release's deploy/manage.sh: the env file read as data,
+# as the service user.
+flask_new() { "$NEW/deploy/manage.sh" "$@"; }
 
 # --- 1. migrations, old processes still running ------------------------------------------------
-revisions() { flask_new db "$1" 2>/dev/null | grep -o '^[0-9A-Za-z_]*' | sort | tr '\n' ' '; }
-say "migrating to the newest revisions (alembic lists each step it runs)"
+say "migrating to the newest revisions (alembic lists each step it runs; none: already there)"
 # A migration never waits long behind a running transaction (which would block the watchdogs queued
 # behind it): it gives up after $LOCK_TIMEOUT and is tried again. PostgreSQL runs it in one transaction.
 export PGOPTIONS="-c lock_timeout=$LOCK_TIMEOUT"
@@ -77,7 +61,7 @@ for attempt in 1 2 3 4 5; do
   sleep 5
 done
 unset PGOPTIONS
-say "database now at: $(revisions current)"
+say "database migrated"
 if [[ "$MIGRATE_ONLY" == 1 ]]; then
   say "migrations done; now restart the watchdogs one at a time, then the web processes"
   exit 0
@@ -126,4 +110,4 @@ if systemctl is-enabled --quiet makker-web.service 2>/dev/null; then
   systemctl restart makker-web.service
   wait_running makker-web.service || die "makker-web does not stay up: journalctl -u makker-web"
 fi
-say "done: database at $(revisions current)"
+say "done; check /healthz and /healthz/watchdog"

@@ -50,10 +50,19 @@ def generated_keys() -> dict[str, str]:
     return keys
 
 
-def flask_cli(env: dict, *args: str, timeout: float = 120) -> str:
-    result = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
+def write_env_file(path: Path, env: dict) -> Path:
+    """The MAKKER_* part of `env` as an env file like /etc/makker/makker.env (KEY=value lines)."""
+    path.write_text("".join(f"{k}={v}\n" for k, v in env.items() if k.startswith("MAKKER_")))
+    return path
+
+
+def manage(env_file: Path, *args: str, timeout: float = 180) -> str:
+    """deploy/manage.sh: a flask command with the production env file, as an operator runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKKER_")}
+    env["MAKKER_ENV_FILE"] = str(env_file)
+    result = subprocess.run([str(ROOT / "deploy" / "manage.sh"), *args], env=env, cwd="/",
                             capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"flask {' '.join(args)}:\n{result.stdout}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, f"manage.sh {' '.join(args)}:\n{result.stdout}\n{result.stderr[-3000:]}"
     return result.stdout
 
 
@@ -149,14 +158,15 @@ def production_keys():
 
 @pytest.fixture(scope="session")
 def production_db(tmp_path_factory, production_keys):
-    """A private PostgreSQL database set up as an operator would: `flask db upgrade heads`, then
-    `flask demo-data`. Shared by the tests of this directory (each looks only at its own rows)."""
+    """A private PostgreSQL database set up as an operator would (deploy/manage.sh with an env file):
+    `flask db upgrade heads`, then `flask demo-data`. Shared by the tests of this directory (each looks only at its own rows)."""
     if not PG_URL:
         pytest.skip("the production tests need PostgreSQL: set MAKKER_TEST_DATABASE_URL")
     with private_pg_database("makker_prod") as url:
-        env = base_env(url, tmp_path_factory.mktemp("prod-instance"), production_keys)
-        flask_cli(env, "db", "upgrade", "heads")
-        flask_cli(env, "demo-data")
+        directory = tmp_path_factory.mktemp("prod-setup")
+        env_file = write_env_file(directory / "makker.env", base_env(url, directory / "instance", production_keys))
+        manage(env_file, "db", "upgrade", "heads")
+        assert "demo data ready" in manage(env_file, "demo-data")
         yield url
 
 

@@ -187,26 +187,27 @@ def test_production_stack_alert_delivered_once_acknowledged_and_rate_limit_share
 
     # Sign-in limit (LOGIN_RATE_LIMIT, 10 per minute per address and per username) counted in Redis,
     # so it holds across both workers: two keep-alive connections, one held by each worker, take turns.
+    def pid_of(marker: str) -> str:  # the access-log line is written just after the response
+        return wait_until(lambda: access_log_pids(web.log(), marker), 10, f"the access log line of {marker}")[0]
+
     probes = []
     for i in range(30):
         conn = Browser(stack.base, "10.30.0.9")
-        conn.request("GET", f"/login?probe={i}")
+        conn.request("GET", f"/login?probe=p{i}p")
         probes.append(conn)
-        pids = {access_log_pids(web.log(), f"probe={j}")[0] for j in range(i + 1)}
-        if len(pids) == 2:
+        if len({pid_of(f"p{j}p") for j in range(i + 1)}) == 2:
             break
     first, second = probes[0], probes[-1]
-    assert access_log_pids(web.log(), "probe=0") != access_log_pids(web.log(), f"probe={len(probes) - 1}"), \
-        "could not get a connection to each worker"
+    assert pid_of("p0p") != pid_of(f"p{len(probes) - 1}p"), "could not get a connection to each worker"
     user = f"nobody{uuid.uuid4().hex[:8]}"
     statuses = []
     for i in range(12):
         conn = (first, second)[i % 2]
         token = CSRF_RE.search(conn.request("GET", "/login").text).group(1)
-        response = conn.request("POST", f"/login?attempt={i}",
+        response = conn.request("POST", f"/login?attempt=a{i}a",
                                 data={"username": user, "password": "wrong", "csrf_token": token})
         statuses.append(response.status_code)
-    attempt_pids = [access_log_pids(web.log(), f"attempt={i}")[0] for i in range(12)]
+    attempt_pids = [pid_of(f"a{i}a") for i in range(12)]
     assert len(set(attempt_pids[:10])) == 2, attempt_pids  # both workers answered
     assert statuses == [422] * 10 + [429, 429], statuses
     assert any(b"LIMITER" in key for key in redis_client().keys("*")), "no limiter keys in Redis"

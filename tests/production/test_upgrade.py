@@ -24,7 +24,7 @@ from app.extensions import db as _db
 from app.models import Alert, DeliveryAttempt, Notification, OutboxEntry, User, Visit, WatchdogBeat
 from app.visits.ladder import reschedule, timings_for
 from app.watchdog.wakeup import request_wakeup
-from tests.production.conftest import ROOT, Stack, base_env, wait_until
+from tests.production.conftest import ROOT, Stack, base_env, wait_until, write_env_file
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -89,8 +89,7 @@ def test_rolling_upgrade_loses_and_doubles_no_step(production_db, production_key
                       "SECRET_KEY": production_keys["MAKKER_SECRET_KEY"], "CLOCK": SystemClock(),
                       "REMINDER_BEFORE_S": 1, "GRACE_S": 1, "ACK_TIMEOUT_S": 3600})
     # The env file deploy/upgrade.sh reads (KEY=value lines, as /etc/makker/makker.env).
-    env_file = tmp_path / "makker.env"
-    env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items() if k.startswith("MAKKER_")))
+    env_file = write_env_file(tmp_path / "makker.env", env)
 
     stack = Stack(env, tmp_path)
     feeder = Feeder(app)
