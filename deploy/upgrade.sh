@@ -11,7 +11,7 @@
 # 2. /opt/makker (a symlink) is pointed at the new release.
 # 3. The watchdogs on this host are restarted ONE AT A TIME: SIGTERM makes a watchdog finish the batch
 #    in hand and exit; the others keep firing meanwhile; the next one is restarted only when the
-#    previous one runs again. Everything due is in the database, so nothing is lost, only delayed.
+#    previous one runs again (it logged "watchdog ... running" and stayed up for 5 s). Everything due is in the database, so nothing is lost, only delayed.
 # 4. The web processes are restarted (nginx sends requests to the other web hosts meanwhile).
 #
 # Settings (environment): MAKKER_APP_DIR (/opt/makker), MAKKER_ENV_FILE (/etc/makker/makker.env),
@@ -97,10 +97,25 @@ if (( ${#watchdogs[@]} == 0 )); then
 elif (( ${#watchdogs[@]} == 1 )); then
   say "only ONE watchdog on this host: while it restarts, due alerts wait for it (or another host's)"
 fi
+watchdog_ticking() {   # the new process logged "watchdog <name> running" and is still up
+  local unit="$1" since="$2" deadline=$((SECONDS + 90))
+  while (( SECONDS < deadline )); do
+    if journalctl --quiet --unit="$unit" --since="@$since" --output=cat 2>/dev/null | grep -q ' running$' \
+        && [[ "$(systemctl show -p ActiveState --value "$unit")" == active ]]; then
+      return 0
+    fi
+    sleep 1
+  done
+  return 1
+}
+
 for unit in "${watchdogs[@]}"; do
   say "restarting $unit (it finishes its batch first)"
+  since="$(date +%s)"
   systemctl restart "$unit"
-  wait_running "$unit" || die "$unit does not stay up: journalctl -u $unit"
+  if ! { watchdog_ticking "$unit" "$since" && wait_running "$unit"; }; then
+    die "$unit does not come up: journalctl -u $unit (the other watchdogs keep running)"
+  fi
   say "$unit runs the new version"
 done
 
