@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip "setuptools>=78.1.1"
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
