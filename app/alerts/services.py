@@ -60,7 +60,9 @@ def raise_alert(
     level = 1 if reason == "overdue" else 2  # SOS and duress start at level 2
     unit = visit.unit if visit is not None else worker.unit
     alert = Alert(
-        id=alert_id or str(uuid.uuid4()), visit=visit, worker_id=worker.id, worker=worker,
+        # visit_id set explicitly: the events and notifications below read it before any flush.
+        id=alert_id or str(uuid.uuid4()), visit=visit, visit_id=visit.id if visit is not None else None,
+        worker_id=worker.id, worker=worker,
         unit_id=unit.id if unit else None, reason=reason, level=level, state="open", created_at=now,
         client_created_at=client_created_at, escalated_at=now if level == 2 else None,
         next_escalation_at=now + timings_for(unit).ack_timeout, lat=lat, lon=lon, accuracy=accuracy,

@@ -273,3 +273,16 @@ def test_due_to_sent_latency_is_recorded_as_zero_with_a_fake_clock(ctx, clock):
     run(ctx, clock)
     note = notes(ctx, type="alert")[0]
     assert note.due_at == visit.planned_end + timedelta(minutes=5)
+
+
+def test_overdue_alert_records_its_visit_on_events_and_notifications(ctx, clock):
+    """Retention finds an alert's texts through visit_id: it must be set before the first flush."""
+    from app.models import TimelineEvent
+
+    visit = start_visit(ctx, clock)
+    clock.advance(minutes=66)
+    run(ctx, clock)
+    alert_notes = notes(ctx, type="alert")
+    assert alert_notes and all(n.visit_id == visit.id for n in alert_notes)
+    events = ctx.execute(select(TimelineEvent).where(TimelineEvent.kind == "alert.overdue")).scalars().all()
+    assert [e.visit_id for e in events] == [visit.id]
