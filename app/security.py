@@ -25,18 +25,27 @@ CSP = "; ".join(
 )
 
 
+# Set on every response unless the view set its own.
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def set_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # One pass over the response's headers instead of a case-insensitive scan per header.
+    present = {key.lower() for key in headers.keys()}
+    for name, value in DEFAULT_HEADERS + ((HSTS,) if request.is_secure else ()):
+        if name.lower() not in present:
+            headers.add(name, value)
     # Pages are per user: never let a shared cache keep them.
-    if response.mimetype in ("text/html", "application/json") and "Cache-Control" not in headers:
+    if response.mimetype in ("text/html", "application/json") and "cache-control" not in present:
         headers["Cache-Control"] = "no-store"
     return response
 

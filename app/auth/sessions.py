@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from app.clock import Clock
 from app.models import User, UserSession
@@ -34,24 +34,35 @@ def start(
     return row
 
 
+# Run on every signed-in request: one query for the session row, its user and the user's unit (most
+# requests need the unit: timings, opening hours, contacts), built once (no statement construction and
+# cache-key work per request).
+_SESSION_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(User.unit)
+    .options(contains_eager(User.unit))
+    .where(
+        UserSession.id == bindparam("session_id"),
+        UserSession.user_id == bindparam("user_id"),
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > bindparam("now"),
+    )
+)
+
+
 def load_user(db: Session, session_id: str | None, user_id: str, clock: Clock) -> User | None:
     if not session_id or not user_id.isdigit():
         return None
     now = clock.now()
-    row = db.execute(
-        select(UserSession).where(
-            UserSession.id == session_id,
-            UserSession.user_id == int(user_id),
-            UserSession.revoked_at.is_(None),
-            UserSession.expires_at > now,
-        )
-    ).scalar_one_or_none()
-    if row is None or not row.user.active:
+    found = db.execute(_SESSION_USER, {"session_id": session_id, "user_id": int(user_id), "now": now}).first()
+    if found is None or not found.User.active:
         return None
+    row = found.UserSession
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
         row.last_seen_at = now
         db.commit()
-    return row.user
+    return found.User
 
 
 def active_for(db: Session, user_id: int, clock: Clock) -> list[UserSession]:

@@ -290,6 +290,14 @@ def _delete_rule(kind: str, model, predicate: Callable, children: Callable | Non
     return rule
 
 
+def _alert_messages_of(visit_ids):
+    """The notifications about the alerts of these visits (by the alert too: rows written before
+    notifications carried their visit_id)."""
+    return and_(Notification.alert_id.is_not(None), or_(
+        Notification.visit_id.in_(visit_ids),
+        Notification.alert_id.in_(select(Alert.id).where(Alert.visit_id.in_(visit_ids)))))
+
+
 def _erase_visit_places(session: Session, ctx: _Ctx) -> tuple[dict[str, int], bool]:
     where = _visit_places(ctx)
     ids = _batch_ids(session, ctx, Visit, where)
@@ -300,8 +308,7 @@ def _erase_visit_places(session: Session, ctx: _Ctx) -> tuple[dict[str, int], bo
         # Only sending reads a payload; an alert's message names the place, so its texts go too.
         # (Messages not about an alert are deleted by their own rule.)
         "notification_texts": _run(session, update(Notification).where(
-            Notification.visit_id.in_(ids), Notification.alert_id.is_not(None), _nothing_pending(),
-        ).values(payload={})),
+            _alert_messages_of(ids), _nothing_pending()).values(payload={})),
         "visit_places": _run(session, update(Visit).where(Visit.id.in_(ids), where).values(
             place="", lat=None, lon=None, accuracy=None, location_at=None, version=Visit.version + 1)),
     }
@@ -383,7 +390,7 @@ def _dry_run(session: Session, ctx: _Ctx) -> dict[str, int]:
     erased = select(Visit.id).where(_visit_places(ctx), ~_visit_gone(ctx))
     add("visit_places", Visit, Visit.id.in_(erased))
     add("notification_texts", Notification, and_(
-        Notification.visit_id.in_(erased), Notification.alert_id.is_not(None), _nothing_pending(),
+        _alert_messages_of(erased), _nothing_pending(),
         ~Notification.alert_id.in_(select(Alert.id).where(_alert_gone(ctx)))))
     add("alert_positions", Alert, and_(_alert_positions(ctx), ~_alert_gone(ctx)))
 

@@ -29,9 +29,7 @@ def colleagues():
           also={200: "A visit with this id was already started: the same visit, nothing new"})
 def create_visit():
     body = parse_body(schemas.VisitCreate)
-    from app.admin.services import find_user
-
-    buddy = find_user(db.session, body.buddy)
+    buddy = services.buddy_named(db.session, body.buddy)
     if buddy is None:
         raise ApiError(400, "invalid_buddy", "Choose a colleague from your unit as buddy.")
     plan = services.VisitPlan(
@@ -42,10 +40,11 @@ def create_visit():
     )
     try:
         visit, created = services.start(db.session, get_clock(), current_user, plan)
+        answer = visit_out(visit, current_user)  # before the commit expires what it reads
         db.session.commit()
     except services.VisitError as exc:
         _fail(exc)
-    return jsonify(visit_out(visit, current_user)), 201 if created else 200
+    return jsonify(answer), 201 if created else 200
 
 
 @endpoint(bp, "/visits/<visit_id>", "GET", "A visit (mine, or one I respond to)", response=schemas.VisitOut)
@@ -64,10 +63,11 @@ def extend_visit(visit_id: str):
     try:
         visit = services.extend(db.session, get_clock(), current_user, visit_id, body.minutes,
                                 action_id=body.action_id, acted_at=body.acted_at)
+        answer = visit_out(visit, current_user)
         db.session.commit()
     except services.VisitError as exc:
         _fail(exc)
-    return jsonify(visit_out(visit, current_user))
+    return jsonify(answer)
 
 
 @endpoint(bp, "/visits/<visit_id>/checkout", "POST", "Check out (PIN when set; a duress PIN looks the same)",
@@ -78,10 +78,11 @@ def checkout_visit(visit_id: str):
     try:
         visit = services.checkout(db.session, get_clock(), current_user, visit_id, body.pin,
                                   action_id=body.action_id, acted_at=body.acted_at, lat=body.lat, lon=body.lon)
+        answer = visit_out(visit, current_user)
         db.session.commit()
     except services.VisitError as exc:
         _fail(exc)
-    return jsonify(visit_out(visit, current_user))
+    return jsonify(answer)
 
 
 @endpoint(bp, "/visits/<visit_id>/location", "POST", "Share my location during the visit or its alert",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.alerts import services as alerts
 from app.alerts.access import is_responder
@@ -24,6 +24,11 @@ from app.watchdog.wakeup import request_wakeup
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 MAX_VISIT = timedelta(hours=12)
+# A running watchdog re-reads the earliest due time at least every BEAT_EVERY (10 s) and never sleeps
+# longer than MAX_SLEEP (30 s) (app/watchdog/runner.py). A change whose next step is further away than
+# this horizon is found in time without waking anyone, so it sends no NOTIFY: under load every NOTIFY
+# makes every watchdog run a tick, for visits whose first step is usually 25 minutes or more away.
+WAKE_HORIZON = timedelta(seconds=60)
 
 
 class VisitError(Exception):
@@ -69,6 +74,18 @@ def colleagues(session: Session, user: User) -> list[User]:
         select(User).where(User.unit_id == user.unit_id, User.active.is_(True), User.id != user.id,
                            User.role != "admin").order_by(User.name)
     ).scalars())
+
+
+def buddy_named(session: Session, username: str) -> User | None:
+    """The user a plan names as buddy. Clients send the username as /colleagues gave it: that exact
+    value is found through the unique index; anything else falls back to the case-insensitive match
+    (a scan of the users table)."""
+    exact = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    if exact is not None:
+        return exact
+    from app.admin.services import find_user
+
+    return find_user(session, username)
 
 
 def last_buddy(session: Session, user: User) -> User | None:
@@ -121,14 +138,20 @@ def start(session: Session, clock: Clock, worker: User, plan: VisitPlan) -> tupl
     session.add(visit)
     alerts.add_event(session, clock, "visit.started", visit_id=visit.id, actor_id=worker.id,
                      planned_end=plan.planned_end.isoformat(), buddy=plan.buddy.name)
-    request_wakeup(session)
+    _wake_if_due_soon(session, now, visit)
     return visit, True
 
 
+def _wake_if_due_soon(session: Session, now: datetime, visit: Visit) -> None:
+    if visit.next_due_at is not None and visit.next_due_at - now <= WAKE_HORIZON:
+        request_wakeup(session)
+
+
 def own_visit(session: Session, worker: User, visit_id: str, *, lock: bool = False) -> Visit:
-    query = select(Visit).where(Visit.id == visit_id)
+    # The buddy comes along (the answer names them): one query instead of two.
+    query = select(Visit).where(Visit.id == visit_id).options(joinedload(Visit.buddy, innerjoin=True))
     if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(of=Visit)
     visit = session.execute(query).scalar_one_or_none()
     if visit is None or visit.worker_id != worker.id:
         raise VisitError(404, "not_found", _l("No such visit."))
@@ -189,7 +212,7 @@ def extend(session: Session, clock: Clock, worker: User, visit_id: str, minutes:
                      planned_end=visit.planned_end.isoformat(),
                      acted_at=acted_at.isoformat() if acted_at else None)
     _remember(session, clock, worker, action_id, "extend", visit.id, acted_at)
-    request_wakeup(session)
+    _wake_if_due_soon(session, now, visit)
     return visit
 
 
@@ -230,7 +253,8 @@ def checkout(session: Session, clock: Clock, worker: User, visit_id: str, pin: s
             if alert.reason == "overdue" and alert.state != "resolved":
                 alerts.resolve(session, clock, alert, worker, "safe", "checked out", by_worker=True)
     _remember(session, clock, worker, action_id, "checkout", visit.id, acted_at)
-    request_wakeup(session)
+    # No wake-up of its own: a closed visit has no due step, and raise_alert (duress) and resolve
+    # (the overdue alert) wake the watchdog for the messages they queue.
     return visit
 
 

@@ -73,6 +73,21 @@ def test_places_are_erased_just_after_30_days_and_the_visit_stays(db, clock):
         assert purge(s, clock, POLICY).total == 0
 
 
+def test_alert_texts_are_found_by_the_alert_too(db, clock):
+    """Notifications written before they carried the alert's visit_id are still cleared with the place."""
+    with db as s:
+        v = h.visit(s, closed_at=ago(clock, 31))
+        a = h.alert(s, v, resolved_at=ago(clock, 31))
+        legacy = h.notification(s, "ali", created_at=ago(clock, 31), type="alert", alert_row=a,
+                                body="Place: Nørregade 1, 2. tv.")
+        s.commit()
+        legacy_id = legacy.id
+        assert purge(s, clock, POLICY, dry_run=True).counts["notification_texts"] == 2
+        assert purge(s, clock, POLICY).counts["notification_texts"] == 2
+        s.expire_all()
+        assert s.get(Notification, legacy_id).payload == {} and s.get(Notification, legacy_id).visit_id is None
+
+
 def test_alert_positions_go_30_days_after_resolution(db, clock):
     with db as s:
         old = h.alert(s, resolved_at=ago(clock, 30) - SECOND)
