@@ -97,13 +97,13 @@ TARGET_DUE_P99_MS = 1000.0
 # --- the SMS gateway -----------------------------------------------------------------------------------
 
 class SmsGateway:
-    """GatewayAPI-style receiver: records (userref, msisdn, time) of every message, answers 200 after
-    `delay` seconds (a remote gateway is not instant)."""
+    """GatewayAPI-style receiver: records (userref, msisdn, arrival time, sender's TCP port) of every
+    message when it arrives, then answers 200 after `delay` seconds (a remote gateway is not instant)."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.lock = threading.Lock()
-        self.received: list[tuple[str, int, float]] = []
+        self.received: list[tuple[str, int, float, int]] = []
         self.bad = 0
         gateway = self
 
@@ -119,30 +119,35 @@ class SmsGateway:
                 try:
                     data = json.loads(body)
                     ok = self.headers.get("Authorization") == f"Token {SMS_TOKEN}"
-                    entry = (str(data["userref"]), int(data["recipients"][0]["msisdn"]), at)
+                    entry = (str(data["userref"]), int(data["recipients"][0]["msisdn"]), at, self.client_address[1])
                 except (ValueError, KeyError, IndexError, TypeError):
                     ok, entry = False, None
-                if gateway.delay:
-                    time.sleep(gateway.delay)
                 with gateway.lock:
                     if ok:
                         gateway.received.append(entry)
                     else:
                         gateway.bad += 1
-                answer = json.dumps({"ids": [len(gateway.received)]}).encode()
+                    answer = json.dumps({"ids": [len(gateway.received)]}).encode()
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 self.send_response(200 if ok else 401)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.request_queue_size = 128
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 256
+
+            def handle_error(self, request, client_address):
+                pass  # a killed watchdog leaves its connections half-way: expected here, not news
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/rest/mtsms"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def snapshot(self) -> list[tuple[str, int, float]]:
+    def snapshot(self) -> list[tuple[str, int, float, int]]:
         with self.lock:
             return list(self.received)
 
@@ -454,7 +459,7 @@ def load_rounds(args, ctx) -> list[dict]:
         due_at = {row[0]: row[1] for row in rows}
         sent_ms = [(row[2] - row[1]).total_seconds() * 1000 for row in rows]
         seen = {}
-        for ref, _msisdn, at in ctx.gateway.snapshot():
+        for ref, _msisdn, at, _port in ctx.gateway.snapshot():
             if ref in due_at and ref not in seen:
                 seen[ref] = (at - due_at[ref].timestamp()) * 1000
         ratio = makker["rps"] / bare["rps"]
@@ -470,63 +475,123 @@ def load_rounds(args, ctx) -> list[dict]:
     return rounds
 
 
-def kill_run(args, ctx) -> dict:
-    """Part 3: a burst of visits due at once; one watchdog SIGKILLed while the gateway receives them."""
-    ctx.gateway.delay = SMS_DELAY_S
-    users = ctx.users
-    n = args.burst
-    pairs = [(users[i % len(users)], users[(i + UNIT_SIZE // 2) % len(users)]) for i in range(n)]
-    pairs = [(w, b if b.unit_id == w.unit_id else ctx.by_name[w.buddy]) for w, b in pairs]
-    before = len(ctx.gateway.snapshot())
-    due = datetime.now(UTC) + timedelta(seconds=3)
-    visit_ids = add_burst(ctx.app, pairs, due)
-    visits = set(visit_ids)
-    killed_at = None
-    deadline = time.monotonic() + 240
-    reached: dict[str, set[str]] = {}
-    while True:
-        received = ctx.gateway.snapshot()[before:]
-        if killed_at is None and len(received) >= args.kill_at * n:
-            ctx.procs.procs["watchdog-1"][0].kill()  # SIGKILL: no clean-up at all
-            killed_at = time.time()
-            print(f"    watchdog-1 killed (-9) after {len(received)} of {n} messages had arrived "
-                  f"({killed_at - due.timestamp():.2f} s after the due time)", flush=True)
-        refs = {ref for ref, _, _ in received}
-        unknown = refs - set(ctx.ref_visit)
-        if unknown:
-            ctx.ref_visit.update(notification_visits(ctx.app, unknown))
-        reached = {}
-        for ref in refs:
-            visit = ctx.ref_visit.get(ref)
-            if visit in visits:
-                reached.setdefault(visit, set()).add(ref)
-        if len(reached) == n and killed_at is not None:
-            done_at = max(at for ref, _, at in received if ctx.ref_visit.get(ref) in visits)
-            break
-        ctx.procs.check("watchdog-2")
-        if time.monotonic() > deadline:
-            done_at = None
-            break
-        time.sleep(0.2)
-    # Anything still arriving (a late re-send) is counted too: wait a little longer than one lease.
-    time.sleep(2)
-    received = [(ref, msisdn, at) for ref, msisdn, at in ctx.gateway.snapshot()[before:]
-                if ctx.ref_visit.get(ref) in visits]
-    refs = [ref for ref, _, _ in received]
-    per_visit: dict[str, set[str]] = {}
-    for ref in refs:
-        per_visit.setdefault(ctx.ref_visit[ref], set()).add(ref)
-    wrong_recipient = 0
-    by_id = {u.id: u for u in users}
-    expected_buddy = {vid: by_id[b.id].msisdn for vid, (_, b) in zip(visit_ids, pairs, strict=True)}
-    for ref, msisdn, _ in received:
-        if expected_buddy[ctx.ref_visit[ref]] != msisdn:
-            wrong_recipient += 1
+def local_ports(pid: int) -> set[int]:
+    """The local TCP ports of a process's sockets (Linux /proc): who sent what to the gateway."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        ports = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as fh:
+                next(fh)
+                for line in fh:
+                    fields = line.split()
+                    if fields[9] in inodes:
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        return ports
+    except OSError:
+        return set()
+
+
+def pending_entries(app, visit_ids: list[str]) -> int:
+    """Outbox entries of these visits' notifications that are not finished (pending, leased or not)."""
     from sqlalchemy import func, select
 
     from app.extensions import db
     from app.models import Notification, OutboxEntry
 
+    with app.app_context():
+        count = db.session.execute(
+            select(func.count()).select_from(OutboxEntry).join(Notification)
+            .where(Notification.visit_id.in_(visit_ids), OutboxEntry.state == "pending")).scalar()
+        db.session.remove()
+    return count
+
+
+def explain_missed(app, visit_ids: list[str]) -> None:
+    """What the database says about visits whose alert never reached the gateway."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Alert, Notification, OutboxEntry, Visit
+
+    with app.app_context():
+        for visit_id in visit_ids:
+            visit = db.session.get(Visit, visit_id)
+            alerts = db.session.execute(select(Alert).where(Alert.visit_id == visit_id)).scalars().all()
+            print(f"      missed visit {visit_id}: state {visit.state}, overdue_at {visit.overdue_at}, "
+                  f"next_due_at {visit.next_due_at}, alerts {[(a.id[:8], a.state, a.level) for a in alerts]}")
+            for n in db.session.execute(select(Notification).where(Notification.visit_id == visit_id)).scalars():
+                entries = db.session.execute(select(OutboxEntry).where(OutboxEntry.notification_id == n.id)).scalars()
+                print(f"        notification {n.id[:8]} {n.type} due {n.due_at}: " + "; ".join(
+                    f"{e.channel} {e.state} attempts {e.attempts} lease {e.lease_until} next {e.next_attempt_at} "
+                    f"{(e.last_error or '')[:80]}" for e in entries))
+        db.session.remove()
+
+
+def kill_run(args, ctx) -> dict:
+    """Part 3: a burst of visits due at once; one watchdog SIGKILLed while it is sending to the gateway.
+    Counting ends when every outbox entry of the burst is finished (so re-sends after the lease of the
+    killed watchdog's claims are counted too)."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Notification, OutboxEntry
+
+    ctx.gateway.delay = SMS_DELAY_S
+    users = ctx.users
+    n = args.burst
+    pairs = [(users[i % len(users)], users[(i + UNIT_SIZE // 2) % len(users)]) for i in range(n)]
+    pairs = [(w, b if b.unit_id == w.unit_id else ctx.by_name[w.buddy]) for w, b in pairs]
+    victim = ctx.procs.procs["watchdog-1"][0]
+    before = len(ctx.gateway.snapshot())
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    visit_ids = add_burst(ctx.app, pairs, due)
+    visits = set(visit_ids)
+    killed_at, victim_ports, victim_was_sending = None, set(), False
+    deadline = time.monotonic() + 300
+    done_at = None
+    while time.monotonic() < deadline:
+        received = ctx.gateway.snapshot()[before:]
+        if killed_at is None and len(received) >= args.kill_at * n:
+            victim_ports |= local_ports(victim.pid)
+            recent = [r for r in received if r[2] > time.time() - 0.5]
+            victim_was_sending = any(port in victim_ports for *_, port in recent)
+            if victim_was_sending or len(received) >= 0.9 * n:
+                victim.kill()  # SIGKILL: no clean-up at all
+                victim.wait()
+                killed_at = time.time()
+                print(f"    watchdog-1 killed (-9) {killed_at - due.timestamp():.2f} s after the due time, when "
+                      f"{len(received)} of {n} messages had arrived"
+                      f"{'' if victim_was_sending else ' (it had sent nothing in the last 0.5 s)'}", flush=True)
+        refs = {r[0] for r in received}
+        unknown = refs - set(ctx.ref_visit)
+        if unknown:
+            ctx.ref_visit.update(notification_visits(ctx.app, unknown))
+        reached = {ctx.ref_visit.get(ref) for ref in refs} & visits
+        if killed_at is not None and len(reached) == n and pending_entries(ctx.app, visit_ids) == 0:
+            done_at = max(r[2] for r in received if ctx.ref_visit.get(r[0]) in visits)
+            break
+        ctx.procs.check("watchdog-2")
+        time.sleep(0.2)
+    received = [r for r in ctx.gateway.snapshot()[before:] if ctx.ref_visit.get(r[0]) in visits]
+    refs = [r[0] for r in received]
+    per_visit: dict[str, set[str]] = {}
+    for ref in refs:
+        per_visit.setdefault(ctx.ref_visit[ref], set()).add(ref)
+    expected = {vid: b.msisdn for vid, (_, b) in zip(visit_ids, pairs, strict=True)}
+    wrong_recipient = sum(1 for ref, msisdn, _, _ in received if expected[ctx.ref_visit[ref]] != msisdn)
+    from_victim = sum(1 for *_, port in received if port in victim_ports)
+    first_seen: dict[str, float] = {}
+    for ref, _, at, _ in received:
+        first_seen.setdefault(ref, at)
+    resent_late = [at - first_seen[ref] for ref, _, at, _ in received if at > first_seen[ref]]
     with ctx.app.app_context():
         reclaimed = db.session.execute(
             select(func.count()).select_from(OutboxEntry).join(Notification)
@@ -537,16 +602,21 @@ def kill_run(args, ctx) -> dict:
         "visits": n, "reached": len(per_visit), "missed": n - len(per_visit),
         "steps_twice": sum(1 for s in per_visit.values() if len(s) > 1),
         "messages": len(refs), "distinct": len(set(refs)), "resends": len(refs) - len(set(refs)),
-        "wrong_recipient": wrong_recipient, "reclaimed": reclaimed,
+        "wrong_recipient": wrong_recipient, "reclaimed": reclaimed, "from_victim": from_victim,
+        "victim_was_sending": victim_was_sending,
         "all_s": (done_at - due.timestamp()) if done_at else None,
         "killed_after_s": killed_at - due.timestamp() if killed_at else None,
     }
-    all_s = f"{result['all_s']:.1f} s" if result["all_s"] is not None else "NOT within 240 s"
-    print(f"    {n} visits due at once: reached {result['reached']}, missed {result['missed']}, steps sent "
-          f"twice (two notification ids for one visit) {result['steps_twice']}; messages received "
-          f"{result['messages']}, distinct notification ids {result['distinct']}, re-sends of the same id "
-          f"{result['resends']}; wrong recipient {wrong_recipient}; SMS outbox entries claimed again after "
-          f"the kill {reclaimed}; all delivered {all_s} after the due time")
+    if result["missed"]:
+        explain_missed(ctx.app, sorted(visits - set(per_visit))[:5])
+    all_s = f"{result['all_s']:.1f} s" if result["all_s"] is not None else "NOT within 300 s"
+    print(f"    gateway: {result['messages']} messages, {result['distinct']} distinct notification ids, "
+          f"{from_victim} of them sent by watchdog-1 before it died; outbox entries claimed again after the kill "
+          f"(the killed watchdog's lease ran out): {reclaimed}")
+    print(f"    {n} visits due at once: reached {result['reached']}, missed {result['missed']}, steps sent twice "
+          f"(two notification ids for one visit) {result['steps_twice']}, re-sends of the same notification id "
+          f"{result['resends']}{f' (arrived {min(resent_late):.0f}-{max(resent_late):.0f} s after the first)' if resent_late else ''}, "
+          f"to a wrong number {wrong_recipient}; all delivered and recorded {all_s} after the due time")
     return result
 
 
@@ -672,10 +742,13 @@ def main() -> int:
                 summary += [
                     (f"kill -9: missed / steps twice of {result['visits']}",
                      f"{result['missed']} / {result['steps_twice']}", "0 / 0", ok),
-                    ("kill -9: re-sends of the same id", f"{result['resends']} of {result['messages']}", "(reported)",
-                     True),
-                    ("kill -9: all delivered after", f"{result['all_s']:.1f} s" if result["all_s"] else "NOT",
-                     "(reported)", result["all_s"] is not None),
+                    ("kill -9: re-sends of the same id", f"{result['resends']} of {result['messages']}",
+                     "(reported)", True),
+                    ("kill -9: victim was sending", "yes" if result["victim_was_sending"] else "NO", "yes",
+                     result["victim_was_sending"]),
+                    ("kill -9: all delivered after",
+                     f"{result['all_s']:.1f} s" if result["all_s"] is not None else "NOT", "(reported)",
+                     result["all_s"] is not None),
                 ]
             procs.check(*[name for name in procs.procs if name != "watchdog-1" or args.only == "load"])
     except Exception:
