@@ -20,15 +20,23 @@ from app.clock import SystemClock
 from app.extensions import db as _db
 from app.models import DeliveryAttempt, Notification, OutboxEntry, User, Visit
 from app.visits.ladder import reschedule, timings_for
+from tests.conftest import private_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture
-def pg_app(pg_database, tmp_path):
+def watchdog_database():
+    # A database of its own: the shared test database keeps the schema other tests rely on.
+    with private_pg_database("makker_wd") as url:
+        yield url
+
+
+@pytest.fixture
+def pg_app(watchdog_database, tmp_path):
     app = create_app({
-        "SQLALCHEMY_DATABASE_URI": pg_database, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": watchdog_database, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
         "CLOCK": SystemClock(), "GRACE_S": 1, "REMINDER_BEFORE_S": 0, "ACK_TIMEOUT_S": 3600,
     })
     with app.app_context():
@@ -101,11 +109,11 @@ def counts(app) -> dict:
         }
 
 
-def test_two_watchdogs_fire_hundreds_of_steps_due_in_the_same_second_exactly_once(pg_app, pg_database,
+def test_two_watchdogs_fire_hundreds_of_steps_due_in_the_same_second_exactly_once(pg_app, watchdog_database,
                                                                                    tmp_path):
     n = 300
     make_visits(pg_app, n, datetime.now(UTC) + timedelta(seconds=2))
-    procs = [start_watchdog(pg_database, tmp_path, f"wd{i}") for i in range(2)]
+    procs = [start_watchdog(watchdog_database, tmp_path, f"wd{i}") for i in range(2)]
     try:
         wait_for(pg_app, n)
         time.sleep(1.0)  # would show any late duplicate
@@ -129,10 +137,10 @@ def test_two_watchdogs_fire_hundreds_of_steps_due_in_the_same_second_exactly_onc
         assert all(b.steps_done > 0 for b in beats), "both processes should have taken a share"
 
 
-def test_killed_watchdog_loses_no_step(pg_app, pg_database, tmp_path):
+def test_killed_watchdog_loses_no_step(pg_app, watchdog_database, tmp_path):
     n = 600
     make_visits(pg_app, n, datetime.now(UTC) + timedelta(seconds=1))
-    first = start_watchdog(pg_database, tmp_path, "victim")
+    first = start_watchdog(watchdog_database, tmp_path, "victim")
     # Kill it while it works through the batch (the first steps are due ~2 s from now).
     deadline = time.monotonic() + 20
     with pg_app.app_context():
@@ -147,7 +155,7 @@ def test_killed_watchdog_loses_no_step(pg_app, pg_database, tmp_path):
     first.wait(timeout=10)
     partial = counts(pg_app)
     assert partial["overdue"] < n, "the victim finished before it could be killed; raise n"
-    second = start_watchdog(pg_database, tmp_path, "survivor")
+    second = start_watchdog(watchdog_database, tmp_path, "survivor")
     try:
         wait_for(pg_app, n)
         time.sleep(1.0)
