@@ -9,6 +9,7 @@ from app.models.incidents import Incident, IncidentCheck, IncidentComment
 from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, WatchdogBeat
 from app.models.org import ROLES, Unit, User, UserSession
 from app.models.push import MailSinkMessage, NotificationPrefs, PushSubscription
+from app.models.retention import RetentionRun
 from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "AmbulanceLetter", "GuidelineCard", "NextOfKin",
     "Incident", "IncidentCheck", "IncidentComment",
     "MailSinkMessage", "NotificationPrefs", "PushSubscription",
+    "RetentionRun",
 ]

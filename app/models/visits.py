@@ -46,7 +46,7 @@ class Visit(Base):
     overdue_at: Mapped[datetime | None]
     interrupt_sent_at: Mapped[datetime | None]
     next_due_at: Mapped[datetime | None] = mapped_column(index=True)
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # retention selects by it
     client_closed_at: Mapped[datetime | None]  # when the worker tapped (may be earlier, offline)
     close_kind: Mapped[str] = mapped_column(String(16), default="")  # checkout | duress | admin
     extensions: Mapped[int] = mapped_column(Integer, default=0)
@@ -77,7 +77,7 @@ class Alert(Base):
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)  # retention selects by it
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -59,7 +59,7 @@ from app.models import (
     UserSession,
     Visit,
 )
-from app.retention.models import RetentionRun
+from app.models.retention import RetentionRun
 
 log = logging.getLogger(__name__)
 

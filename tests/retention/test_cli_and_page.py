@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.models import AuditEntry, MailSinkMessage, Visit
-from app.retention.models import RetentionRun
+from app.models import AuditEntry, MailSinkMessage, RetentionRun, Visit
 from tests.retention import helpers as h
 
 

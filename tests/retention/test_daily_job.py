@@ -11,9 +11,8 @@ from sqlalchemy import event, select
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import AuditEntry, MailSinkMessage
+from app.models import AuditEntry, MailSinkMessage, RetentionRun
 from app.retention import services
-from app.retention.models import RetentionRun
 from app.watchdog import engine
 from tests.retention import helpers as h
 

@@ -20,12 +20,12 @@ from app.models import (
     MailSinkMessage,
     Notification,
     OutboxEntry,
+    RetentionRun,
     TimelineEvent,
     UserSession,
     Visit,
 )
 from app.retention import services
-from app.retention.models import RetentionRun
 from app.retention.services import Policy, purge, run_now
 from tests.retention import helpers as h
 from tests.retention.helpers import SECOND
