@@ -78,7 +78,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.watchdog_latency import _no_orphan, database, insert_visits, load, pct, pg_reachable  # noqa: E402
+from bench.watchdog_latency import _no_orphan, database, load, pct, pg_reachable  # noqa: E402
 
 REDIS_URL = os.environ.get("MAKKER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -319,32 +319,18 @@ def write_users_file(path: Path, users: list[SimpleNamespace]) -> None:
 
 def add_due_visits(app, pairs: list[tuple[SimpleNamespace, SimpleNamespace]], due_times: list[datetime]) -> list[str]:
     """Active 5-minute visits whose overdue alert (planned end + GRACE_S) falls due at `due_times`,
-    inserted directly, then NOTIFY as the web app does when a visit starts."""
-    from app.extensions import db
-    from app.watchdog.wakeup import request_wakeup
-
-    ids = []
-    for (worker, buddy), due in zip(pairs, due_times, strict=True):
-        end = due - timedelta(seconds=GRACE_S)
-        ids += insert_visits(app, (worker.id, buddy.id, worker.unit_id), [(end - timedelta(minutes=5), end)])
-    with app.app_context():
-        request_wakeup(db.session)
-        db.session.commit()
-        db.session.remove()
-    return ids
-
-
-def add_burst(app, pairs, due: datetime) -> list[str]:
-    """Many visits due at the same instant, in one insert per unit group (fast), then NOTIFY."""
+    inserted directly in one statement, then NOTIFY as the web app does when a visit starts. A
+    5-minute visit has no reminder (REMINDER_BEFORE_S=600) and no interruption: its next due step is
+    the overdue alert."""
     from sqlalchemy import insert
 
     from app.extensions import db
     from app.models import Visit
     from app.watchdog.wakeup import request_wakeup
 
-    end = due - timedelta(seconds=GRACE_S)
     rows, ids = [], []
-    for worker, buddy in pairs:
+    for (worker, buddy), due in zip(pairs, due_times, strict=True):
+        end = due - timedelta(seconds=GRACE_S)
         visit_id = str(uuid.uuid4())
         ids.append(visit_id)
         rows.append({"id": visit_id, "worker_id": worker.id, "buddy_id": buddy.id, "unit_id": worker.unit_id,
@@ -356,6 +342,11 @@ def add_burst(app, pairs, due: datetime) -> list[str]:
         db.session.commit()
         db.session.remove()
     return ids
+
+
+def add_burst(app, pairs, due: datetime) -> list[str]:
+    """Many visits due at the same instant."""
+    return add_due_visits(app, pairs, [due] * len(pairs))
 
 
 def first_sent(app, visit_ids: list[str]) -> list[tuple]:
