@@ -81,7 +81,7 @@ def test_gunicorn_reads_the_configuration_from_the_environment():
            "MAKKER_WEB_BIND": "127.0.0.1:8123", "MAKKER_FORWARDED_ALLOW_IPS": "10.0.0.5"}
     result = run(sys.executable, "-c", script, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["gthread", "3", "5", "['127.0.0.1:8123']", "False", "5000", "500",
+    assert result.stdout.split() == ["gthread", "3", "5", "['127.0.0.1:8123']", "False", "0", "0",
                                      "['10.0.0.5']", "30"], result.stdout
 
 
