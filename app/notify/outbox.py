@@ -5,12 +5,13 @@ then records every attempt. A crash after sending re-sends with the same notific
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.clock import Clock
@@ -20,7 +21,11 @@ from app.notify.channels import OutgoingMessage, SendResult, enabled_channels, g
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# A claim is short and kept fresh while its round sends (LeaseKeeper): a watchdog that dies mid-send
+# hands its messages to the others after at most LEASE, and a slow channel never lets another
+# watchdog take (and send again) what is still being sent.
+LEASE = timedelta(seconds=15)
+RENEW_EVERY_S = 5.0
 MAX_ATTEMPTS = 8
 SEND_WORKERS = 16
 
@@ -166,6 +171,41 @@ def _send_one(channel_name: str, message: OutgoingMessage, app) -> list[SendResu
             return [SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}", retry_after=backoff(message.attempt))]
 
 
+class LeaseKeeper:
+    """Renews the leases of a round's entries every RENEW_EVERY_S on a connection of its own, until
+    stopped (before the round records its results)."""
+
+    def __init__(self, app, clock: Clock, outbox_ids: list[int]) -> None:
+        self.app, self.clock, self.ids = app, clock, outbox_ids
+        self.stopped = threading.Event()
+        self.renewals = 0
+        self.thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def renew(self) -> None:
+        from app.extensions import db
+
+        with db.engine.begin() as conn:
+            conn.execute(update(OutboxEntry).where(OutboxEntry.id.in_(self.ids), OutboxEntry.state == "pending")
+                         .values(lease_until=self.clock.now() + LEASE))
+        self.renewals += 1
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self.stopped.wait(RENEW_EVERY_S):
+                try:
+                    self.renew()
+                except Exception:  # the database is away: the lease may lapse, the round still records
+                    log.warning("could not renew outbox leases", exc_info=True)
+
+
 def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> DispatchReport:
     """Send what is due now. Returns counts; safe to run in several processes at once."""
     from flask import current_app
@@ -195,6 +235,17 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
               if (channel := get_channel(name)) is not None and not channel.blocking_io}
     results: dict[int, tuple[list[SendResult], datetime]] = {}
     threaded = [m for m in messages if channels[m.outbox_id] not in inline]
+    if threaded:
+        with LeaseKeeper(app, clock, [m.outbox_id for m in messages]):
+            _send_round(messages, threaded, channels, inline, results, clock, app)
+    else:
+        for m in messages:
+            results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
+    _record(session, clock, messages, results, report)
+    return report
+
+
+def _send_round(messages, threaded, channels, inline, results, clock, app) -> None:
     if len(threaded) > 1:
         with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(threaded))) as pool:
             futures = {m.outbox_id: pool.submit(_send, channels[m.outbox_id], m, app) for m in threaded}
@@ -210,6 +261,9 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
                 results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
             else:
                 results[m.outbox_id] = _send(channels[m.outbox_id], m, app)
+
+
+def _record(session: Session, clock: Clock, messages, results, report: DispatchReport) -> None:
     session.rollback()  # a local channel may have read through this session
     now = clock.now()
     # One query for all entries; attempts added in one go (no flush per message).
@@ -260,7 +314,6 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
         report.latencies = _first_delivery_latencies(session, delivered, list(entries))
     session.add_all(new_attempts)
     session.commit()
-    return report
 
 
 def next_attempt_at(session: Session) -> datetime | None:

@@ -244,7 +244,7 @@ def test_same_tag_when_resent_after_a_crash(ctx, clock, fake_push):
     messages = _claimed(outbox._claim(ctx, clock, 100))
     [message] = [m for m in messages if m.recipient_id == p["bo"].id]
     get_channel("push").send(message)  # sent ... and the process dies here
-    clock.advance(seconds=30)
+    clock.advance(seconds=outbox.LEASE.total_seconds() / 2)
     assert dispatch(ctx, clock).sent == 0  # still leased
     clock.advance(seconds=outbox.LEASE.total_seconds())
     assert dispatch(ctx, clock).sent >= 1
