@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {
     "watchdog_latency": (["--quick"], []),
     "push_dispatch": (["--pushes", "300", "--users", "30", "--rounds", "3"], []),
-    # Needs PostgreSQL, Redis and wrk; about 2 minutes quick (a killed watchdog's 60 s lease included).
+    # Needs PostgreSQL, Redis and wrk; about 1.5 minutes quick (a killed watchdog's 15 s lease included).
     "production": (["--quick", "--skip-unavailable"], ["--skip-unavailable"]),
 }
 

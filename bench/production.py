@@ -38,7 +38,7 @@ token comes from GET /api/v1/me, as a phone gets it.
    arrived. The other one finishes. The gateway counts: visits reached (missed = 1,000 - reached),
    steps sent more than once (a visit whose alert reached its buddy under two notification ids:
    a step that fired twice), and re-sends (the same notification id received again: a message sent by
-   the killed watchdog whose delivery it could not record; the outbox lease of 60 s lets the other
+   the killed watchdog whose delivery it could not record; the outbox lease (15 s, renewed while a round sends) lets the other
    watchdog send it again, with the same id and tag: a phone shows a push with the same tag once, an
    SMS cannot be taken back). Time until every visit was reached.
 
@@ -49,7 +49,7 @@ user, the visit, the writes, commit) and two or three to Redis (the rate limits 
 two cores as wrk, PostgreSQL and the watchdogs. The run prints the numbers and says MISSED honestly.
 
 `--quick` (make bench): 1 round of 8 s after a 3 s warm-up, 600 users, 20 due visits, 200 visits in
-part 3 (part 3 still waits up to the 60 s lease). The full run takes about 5-6 minutes."""
+part 3 (part 3 waits up to the 15 s lease). The full run takes about 4-5 minutes."""
 
 from __future__ import annotations
 
