@@ -5,9 +5,8 @@ then records every attempt. A crash after sending re-sends with the same notific
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -21,7 +20,7 @@ from app.notify.channels import OutgoingMessage, SendResult, enabled_channels, g
 
 log = logging.getLogger(__name__)
 
-# A claim is short and kept fresh while its round sends (LeaseKeeper): a watchdog that dies mid-send
+# A claim is short and kept fresh while its round sends (renew_leases): a watchdog that dies mid-send
 # hands its messages to the others after at most LEASE, and a slow channel never lets another
 # watchdog take (and send again) what is still being sent.
 LEASE = timedelta(seconds=15)
@@ -171,39 +170,17 @@ def _send_one(channel_name: str, message: OutgoingMessage, app) -> list[SendResu
             return [SendResult(ok=False, detail=f"{type(exc).__name__}: {exc}", retry_after=backoff(message.attempt))]
 
 
-class LeaseKeeper:
-    """Renews the leases of a round's entries every RENEW_EVERY_S on a connection of its own, until
-    stopped (before the round records its results)."""
+def renew_leases(clock: Clock, outbox_ids: list[int]) -> None:
+    """Extend the leases of a round still sending, on a connection of its own (the round's session
+    holds no transaction while it talks to the network)."""
+    from app.extensions import db
 
-    def __init__(self, app, clock: Clock, outbox_ids: list[int]) -> None:
-        self.app, self.clock, self.ids = app, clock, outbox_ids
-        self.stopped = threading.Event()
-        self.renewals = 0
-        self.thread = threading.Thread(target=self._run, name="outbox-lease", daemon=True)
-
-    def __enter__(self) -> LeaseKeeper:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stopped.set()
-        self.thread.join()
-
-    def renew(self) -> None:
-        from app.extensions import db
-
+    try:
         with db.engine.begin() as conn:
-            conn.execute(update(OutboxEntry).where(OutboxEntry.id.in_(self.ids), OutboxEntry.state == "pending")
-                         .values(lease_until=self.clock.now() + LEASE))
-        self.renewals += 1
-
-    def _run(self) -> None:
-        with self.app.app_context():
-            while not self.stopped.wait(RENEW_EVERY_S):
-                try:
-                    self.renew()
-                except Exception:  # the database is away: the lease may lapse, the round still records
-                    log.warning("could not renew outbox leases", exc_info=True)
+            conn.execute(update(OutboxEntry).where(OutboxEntry.id.in_(outbox_ids), OutboxEntry.state == "pending")
+                         .values(lease_until=clock.now() + LEASE))
+    except Exception:  # the database is away: the lease may lapse; the round still records what it sent
+        log.warning("could not renew outbox leases", exc_info=True)
 
 
 def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> DispatchReport:
@@ -236,31 +213,25 @@ def dispatch_due(session: Session, clock: Clock, *, limit: int = 500) -> Dispatc
     results: dict[int, tuple[list[SendResult], datetime]] = {}
     threaded = [m for m in messages if channels[m.outbox_id] not in inline]
     if threaded:
-        with LeaseKeeper(app, clock, [m.outbox_id for m in messages]):
-            _send_round(messages, threaded, channels, inline, results, clock, app)
-    else:
-        for m in messages:
-            results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
-    _record(session, clock, messages, results, report)
-    return report
-
-
-def _send_round(messages, threaded, channels, inline, results, clock, app) -> None:
-    if len(threaded) > 1:
         with ThreadPoolExecutor(max_workers=min(SEND_WORKERS, len(threaded))) as pool:
             futures = {m.outbox_id: pool.submit(_send, channels[m.outbox_id], m, app) for m in threaded}
             # Local channels run here meanwhile (no thread, no extra app context or connection).
             for m in messages:
                 if channels[m.outbox_id] in inline:
                     results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
+            # While the round is still sending, keep its claim: no other watchdog may send it again.
+            running = set(futures.values())
+            while running:
+                _, running = wait(running, timeout=RENEW_EVERY_S)
+                if running:
+                    renew_leases(clock, [m.outbox_id for m in messages])
             for outbox_id, future in futures.items():
                 results[outbox_id] = future.result()
     else:
         for m in messages:
-            if channels[m.outbox_id] in inline:
-                results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
-            else:
-                results[m.outbox_id] = _send(channels[m.outbox_id], m, app)
+            results[m.outbox_id] = (_send_inline(channels[m.outbox_id], m), clock.now())
+    _record(session, clock, messages, results, report)
+    return report
 
 
 def _record(session: Session, clock: Clock, messages, results, report: DispatchReport) -> None:

@@ -48,7 +48,7 @@ def _lease_of(url: str, entry_id: int):
 
 
 def test_leases_are_renewed_while_a_slow_round_sends(app, ctx, clock, monkeypatch):
-    monkeypatch.setattr(outbox, "RENEW_EVERY_S", 0.01)
+    monkeypatch.setattr(outbox, "RENEW_EVERY_S", 0.01)  # the sending round renews every 10 ms
     SlowChannel.release.clear()
     SlowChannel.sending.clear()
     p = people(ctx)
@@ -63,7 +63,7 @@ def test_leases_are_renewed_while_a_slow_round_sends(app, ctx, clock, monkeypatc
         first = _lease_of(url, entry.id)
         clock.advance(seconds=outbox.LEASE.total_seconds() * 2)  # the round takes longer than a lease
         renewed = None
-        for _ in range(500):  # the keeper renews every 10 ms (no fixed sleep: wait for the effect)
+        for _ in range(500):  # no fixed sleep: wait for the effect
             renewed = _lease_of(url, entry.id)
             if renewed is not None and renewed > first:
                 break
