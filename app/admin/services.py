@@ -18,9 +18,9 @@ class UserError(ValueError):
 
 
 def find_user(db: Session, username: str) -> User | None:
-    return db.execute(
-        select(User).where(func.lower(User.username) == username.strip().lower())
-    ).scalar_one_or_none()
+    """Case-insensitive: usernames are stored lower-case (create_user, update_user), so the unique
+    index answers it."""
+    return db.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
 
 
 def find_unit(db: Session, name: str) -> Unit | None:

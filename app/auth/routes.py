@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 
 from app import audit, get_clock
+from app.admin.services import find_user
 from app.auth import sessions
 from app.auth.forms import LoginForm
 from app.errors import json_error
@@ -37,9 +37,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        user = db.session.execute(
-            select(User).where(func.lower(User.username) == username)
-        ).scalar_one_or_none()
+        user = find_user(db.session, username)
         if user and user.active and verify_secret(user.password_hash, form.password.data):
             _sign_in(user, stay_signed_in=form.stay_signed_in.data)
             target = request.args.get("next", "")

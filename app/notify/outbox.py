@@ -82,6 +82,14 @@ def enqueue(
     return notification
 
 
+def merge_channel_counts(into: dict[str, dict[str, int]], counts: dict[str, dict[str, int]]) -> None:
+    """Add {"push": {"sent": n, ...}, ...} counts into another such mapping, in place."""
+    for channel, outcomes in counts.items():
+        mine = into.setdefault(channel, {})
+        for outcome, n in outcomes.items():
+            mine[outcome] = mine.get(outcome, 0) + n
+
+
 @dataclass
 class DispatchReport:
     sent: int = 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from app.notify.outbox import merge_channel_counts
+
 # Upper bounds (seconds) of the due->sent latency histogram; "+Inf" is added. The contract's target is
 # p99 <= 1 s, so the resolution is finest below that.
 BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
@@ -55,8 +57,5 @@ def add_tick(beat, tick) -> None:
         beat.latency_sum = (beat.latency_sum or 0.0) + sum(tick.latencies)
     if tick.by_channel:
         channels = {name: dict(counts) for name, counts in (beat.channels or {}).items()}
-        for name, counts in tick.by_channel.items():
-            mine = channels.setdefault(name, {})
-            for outcome, n in counts.items():
-                mine[outcome] = mine.get(outcome, 0) + n
+        merge_channel_counts(channels, tick.by_channel)
         beat.channels = channels

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from app import get_clock
+from app.admin.services import find_user
 from app.api import ApiError, endpoint, parse_body
 from app.extensions import db, limiter
 from app.visits import schemas, services
@@ -29,7 +30,7 @@ def colleagues():
           also={200: "A visit with this id was already started: the same visit, nothing new"})
 def create_visit():
     body = parse_body(schemas.VisitCreate)
-    buddy = services.buddy_named(db.session, body.buddy)
+    buddy = find_user(db.session, body.buddy)
     if buddy is None:
         raise ApiError(400, "invalid_buddy", "Choose a colleague from your unit as buddy.")
     plan = services.VisitPlan(

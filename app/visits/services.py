@@ -76,18 +76,6 @@ def colleagues(session: Session, user: User) -> list[User]:
     ).scalars())
 
 
-def buddy_named(session: Session, username: str) -> User | None:
-    """The user a plan names as buddy. Clients send the username as /colleagues gave it: that exact
-    value is found through the unique index; anything else falls back to the case-insensitive match
-    (a scan of the users table)."""
-    exact = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
-    if exact is not None:
-        return exact
-    from app.admin.services import find_user
-
-    return find_user(session, username)
-
-
 def last_buddy(session: Session, user: User) -> User | None:
     return session.execute(
         select(User).join(Visit, Visit.buddy_id == User.id)

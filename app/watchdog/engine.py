@@ -51,10 +51,7 @@ class Tick:
         self.failed += report.failed
         self.retried += report.retried
         self.latencies.extend(report.latencies)
-        for channel, counts in report.by_channel.items():
-            mine = self.by_channel.setdefault(channel, {})
-            for outcome, n in counts.items():
-                mine[outcome] = mine.get(outcome, 0) + n
+        outbox.merge_channel_counts(self.by_channel, report.by_channel)
 
 
 def _claim(session: Session, model, column, now: datetime):
