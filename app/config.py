@@ -89,7 +89,7 @@ def from_environment(instance_path: str) -> dict:
 class Defaults:
     """Settings that are not per-deployment. Tests override through create_app(config)."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # connections idle for a while are pinged (app/database.py)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     MAX_CONTENT_LENGTH = 256 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -103,7 +103,9 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
-    RATELIMIT_HEADERS_ENABLED = True
+    # X-RateLimit-* on every answer would cost two more Redis round trips per request (GET and TTL of
+    # the counter); a 429 still says Retry-After and the X-RateLimit-* numbers (app/errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     # Redis (MAKKER_RATELIMIT_STORAGE_URL) down: count in each process's memory until it is back,
     # instead of answering 500 to every request (check-out and SOS included).
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -24,6 +24,7 @@ CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -39,6 +40,7 @@ def messages() -> dict[int, str]:
         415: _("Send the data as JSON."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your data is safe; try again."),
+        503: _("Makker lost its connection to the database for a moment. Try again."),
     }
 
 
@@ -52,6 +54,12 @@ def json_error(status: int, code: str | None = None, message: str | None = None,
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _make(response):
+    from flask import make_response
+
+    return make_response(response)
 
 
 def _html_error(status: int, message: str | None = None):
@@ -74,10 +82,34 @@ def handle_http_exception(exc: HTTPException):
     else:
         response = _html_error(status, message)
     if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-        from flask import make_response
-
-        response = make_response(response)
+        response = _make(response)
         response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if status == 429:
+        response = _with_rate_limit_headers(response)
+    return response
+
+
+def _with_rate_limit_headers(response):
+    """Retry-After and X-RateLimit-* on a 429 only: they cost two Redis reads, too many for every answer."""
+    import time
+
+    from app.extensions import limiter
+
+    response = _make(response)
+    limit = limiter.current_limit
+    if limit is None:
+        return response
+    try:
+        reset_at = int(limit.reset_at)
+        remaining = limit.remaining
+    except Exception:  # storage gone between the hit and now: the 429 itself still stands
+        log.warning("rate limit window unreadable", exc_info=True)
+        response.headers["Retry-After"] = "60"
+        return response
+    response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
+    response.headers["X-RateLimit-Reset"] = str(reset_at)
+    response.headers["Retry-After"] = str(max(1, reset_at - int(time.time())))
     return response
 
 
@@ -89,9 +121,19 @@ def handle_csrf_error(exc: CSRFError):
 
 
 def handle_unexpected(exc: Exception):
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    from sqlalchemy.exc import DBAPIError
+
     from app.extensions import db
 
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # The database went away under a busy connection (a restart or failover): SQLAlchemy has
+        # dropped the pool; this request changed nothing, and phones retry a 503 from their queue.
+        log.warning("database connection lost on %s %s: %s", request.method, request.path, exc.orig)
+        db.session.rollback()
+        response = _make(json_error(503) if wants_json() else _html_error(503))
+        response.headers["Retry-After"] = "1"
+        return response
+    log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     if wants_json():
         return json_error(500)

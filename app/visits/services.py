@@ -236,7 +236,7 @@ def checkout(session: Session, clock: Clock, worker: User, visit_id: str, pin: s
                      acted_at=acted_at.isoformat() if acted_at else None)
     if verdict == "duress":
         alerts.raise_alert(session, clock, worker, reason="duress", visit=visit, lat=lat, lon=lon)
-    else:
+    elif visit.overdue_at is not None:  # only then can an overdue alert be open (no query otherwise)
         for alert in visit.alerts:
             if alert.reason == "overdue" and alert.state != "resolved":
                 alerts.resolve(session, clock, alert, worker, "safe", "checked out", by_worker=True)

@@ -17,6 +17,15 @@ def _audit_count(db) -> int:
         return session.execute(select(func.count()).select_from(AuditEntry)).scalar()
 
 
+@pytest.fixture(autouse=True)
+def rate_limit_headers(monkeypatch):
+    # X-RateLimit-* on every answer, to read the count here; off in production (two Redis reads
+    # each). Flask-Limiter reads the setting once per process, so it is switched on the extension.
+    from app.extensions import limiter
+
+    monkeypatch.setattr(limiter, "_headers_enabled", True)
+
+
 def _remaining(client) -> int:
     """What is left of this address's default rate limit (every page counts against it)."""
     return int(client.get("/login").headers["X-RateLimit-Remaining"])

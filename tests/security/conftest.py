@@ -300,8 +300,7 @@ def world(request, tmp_path_factory):
         }
         if request.param == "postgres":
             # A throwaway database: no need to wait for the disk at each of the ~3,000 commits.
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
-                                                   "connect_args": {"options": "-c synchronous_commit=off"}}
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c synchronous_commit=off"}}
         app = create_app(config)
         with app.app_context():
             db.create_all()
