@@ -61,3 +61,26 @@ def init_app(app: Flask, db) -> None:
 
 def is_postgres(session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+_INSERT_UNLESS_PRESENT: dict = {}
+
+
+def insert_unless_present(session, model, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING in one round trip: True if the row was new.
+
+    For idempotent creates by a client-made id: no SELECT first, and no unit of work. The statement
+    is built once per table and dialect and the values go in as parameters, so SQLAlchemy finds it
+    compiled in its cache at once instead of building and keying a 24-column VALUES every time."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_UNLESS_PRESENT.get((dialect, model))
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = model.__table__
+        # RETURNING, not rowcount: with implicit RETURNING, psycopg's rowcount of an INSERT is -1.
+        statement = insert(table).on_conflict_do_nothing().returning(*table.primary_key)
+        _INSERT_UNLESS_PRESENT[(dialect, model)] = statement
+    return session.execute(statement, values).first() is not None

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.alerts import services as alerts
 from app.alerts.access import is_responder
 from app.clock import Clock
+from app.database import insert_unless_present
 from app.models import Alert, ClientAction, Unit, User, Visit
 from app.passwords import hash_secret, verify_secret
 from app.textcheck import contains_cpr
@@ -92,42 +93,68 @@ def active_visit(session: Session, user: User) -> Visit | None:
 
 
 def start(session: Session, clock: Clock, worker: User, plan: VisitPlan) -> tuple[Visit, bool]:
-    """Start a visit with the client's id. The same id again returns the same visit (created=False)."""
-    existing = session.get(Visit, plan.id)
-    if existing is not None:
-        if existing.worker_id != worker.id:
-            raise VisitError(409, "id_taken", _l("That visit id is already used."))
-        return existing, False
+    """Start a visit with the client's id. The same id again returns the same visit (created=False).
+
+    The hottest write there is: one INSERT ... ON CONFLICT DO NOTHING and one event INSERT, no
+    SELECT first and no unit of work. The returned Visit mirrors the row for the answer; it is not
+    in the session (nothing else changes it in this request)."""
     now = clock.now()
-    if plan.buddy.id == worker.id or plan.buddy.unit_id != worker.unit_id or not plan.buddy.active:
-        raise VisitError(400, "invalid_buddy", _l("Choose a colleague from your unit as buddy."))
-    if plan.planned_end <= now:
-        raise VisitError(400, "planned_end_past", _l("The planned end must be in the future."))
-    if plan.planned_end - now > MAX_VISIT:
-        raise VisitError(400, "planned_end_too_late", _l("A visit can last at most 12 hours."))
-    if plan.interrupt_at is not None and not (now < plan.interrupt_at <= plan.planned_end):
-        raise VisitError(400, "invalid_interrupt", _l("The interruption must be during the visit."))
-    for text in (plan.place, plan.second_colleague):
-        if contains_cpr(text):
-            raise VisitError(400, "cpr_number", _l("Do not write CPR numbers in Makker."))
-    if plan.two_person and not plan.second_colleague.strip():
-        raise VisitError(400, "second_colleague_missing", _l("Name the second colleague going with you."))
+    problem = _plan_problem(worker, plan, now)
+    if problem is not None:
+        # A replayed start (an offline queue, a retry) answers as the first one did, even if, say,
+        # its planned end has passed since.
+        return _started_before(session, worker, plan.id, problem), False
     visit = Visit(
-        id=plan.id, worker_id=worker.id, worker=worker, buddy_id=plan.buddy.id, buddy=plan.buddy,
-        unit_id=worker.unit_id, unit=worker.unit, state="active", started_at=now,
-        client_started_at=plan.client_started_at, planned_end=plan.planned_end, place=plan.place.strip(),
-        interrupt_at=plan.interrupt_at, two_person=plan.two_person,
+        id=plan.id, worker_id=worker.id, buddy_id=plan.buddy.id, unit_id=worker.unit_id, state="active",
+        started_at=now, client_started_at=plan.client_started_at, planned_end=plan.planned_end,
+        place=plan.place.strip(), interrupt_at=plan.interrupt_at, two_person=plan.two_person,
         second_colleague=plan.second_colleague.strip(), checklist=plan.checklist or {},
         outside_opening_hours=outside_opening_hours(worker.unit, now, plan.planned_end),
-        lat=plan.lat, lon=plan.lon, accuracy=plan.accuracy,
-        location_at=now if plan.lat is not None else None,
+        lat=plan.lat, lon=plan.lon, accuracy=plan.accuracy, location_at=now if plan.lat is not None else None,
+        reminder_sent_at=None, overdue_at=None, interrupt_sent_at=None, closed_at=None, client_closed_at=None,
+        close_kind="", extensions=0, version=1,
     )
     reschedule(visit, timings_for(worker.unit))
-    session.add(visit)
-    alerts.add_event(session, clock, "visit.started", visit_id=visit.id, actor_id=worker.id,
-                     planned_end=plan.planned_end.isoformat(), buddy=plan.buddy.name)
+    if not insert_unless_present(session, Visit, _row_of(visit)):
+        return _started_before(session, worker, plan.id, None), False
+    visit.worker, visit.buddy, visit.unit = worker, plan.buddy, worker.unit  # for the answer
+    alerts.insert_event(session, clock, "visit.started", visit_id=visit.id, actor_id=worker.id,
+                        planned_end=plan.planned_end.isoformat(), buddy=plan.buddy.name)
     _wake_if_due_soon(session, now, visit)
     return visit, True
+
+
+def _plan_problem(worker: User, plan: VisitPlan, now: datetime) -> VisitError | None:
+    if plan.buddy.id == worker.id or plan.buddy.unit_id != worker.unit_id or not plan.buddy.active:
+        return VisitError(400, "invalid_buddy", _l("Choose a colleague from your unit as buddy."))
+    if plan.planned_end <= now:
+        return VisitError(400, "planned_end_past", _l("The planned end must be in the future."))
+    if plan.planned_end - now > MAX_VISIT:
+        return VisitError(400, "planned_end_too_late", _l("A visit can last at most 12 hours."))
+    if plan.interrupt_at is not None and not (now < plan.interrupt_at <= plan.planned_end):
+        return VisitError(400, "invalid_interrupt", _l("The interruption must be during the visit."))
+    for text in (plan.place, plan.second_colleague):
+        if contains_cpr(text):
+            return VisitError(400, "cpr_number", _l("Do not write CPR numbers in Makker."))
+    if plan.two_person and not plan.second_colleague.strip():
+        return VisitError(400, "second_colleague_missing", _l("Name the second colleague going with you."))
+    return None
+
+
+def _started_before(session: Session, worker: User, visit_id: str, problem: VisitError | None) -> Visit:
+    """The visit this worker already started with this id; else `problem` (or 409: someone else's id)."""
+    existing = session.get(Visit, visit_id)
+    if existing is not None and existing.worker_id == worker.id:
+        return existing
+    if existing is not None:
+        raise VisitError(409, "id_taken", _l("That visit id is already used."))
+    if problem is None:  # gone again between the INSERT and now (purged): cannot happen in practice
+        raise VisitError(409, "id_taken", _l("That visit id is already used."))
+    raise problem
+
+
+def _row_of(visit: Visit) -> dict:
+    return {column.key: getattr(visit, column.key) for column in Visit.__table__.columns}
 
 
 def _wake_if_due_soon(session: Session, now: datetime, visit: Visit) -> None:
