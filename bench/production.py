@@ -419,6 +419,87 @@ def describe(result: dict) -> str:
             f"({result['requests']} requests; {statuses}; socket errors {result['socket_errors']})")
 
 
+# --- CPU accounting (Linux /proc) ------------------------------------------------------------------------
+
+def _proc_stat(pid: int) -> tuple[int, str, int] | None:
+    """(parent pid, command name, user+system CPU in clock ticks), or None when the process is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name = raw[raw.index("(") + 1:raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[1]), name, int(fields[11]) + int(fields[12])
+
+
+def cpu_groups(procs: Processes) -> dict[str, float] | None:
+    """CPU seconds used so far by the processes under test: Makker's gunicorn workers, the baseline's,
+    the watchdogs and every PostgreSQL process. None where /proc is missing (not Linux)."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    roots = {procs.procs[name][0].pid: group for name, group in (
+        ("gunicorn-makker", "makker"), ("gunicorn-bare", "bare"), ("watchdog-1", "watchdogs"),
+        ("watchdog-2", "watchdogs")) if name in procs.procs}
+    totals = dict.fromkeys(("makker", "bare", "watchdogs", "postgres"), 0.0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        stat = _proc_stat(int(entry))
+        if stat is None:
+            continue
+        ppid, name, ticks = stat
+        group = roots.get(int(entry)) or roots.get(ppid) or ("postgres" if name.startswith("postgres") else None)
+        if group:
+            totals[group] += ticks / tick
+    return totals
+
+
+def cpu_used(before: dict | None, after: dict | None) -> dict[str, float]:
+    if before is None or after is None:
+        return {}
+    return {k: after[k] - before[k] for k in before}
+
+
+def wrk_cpu() -> float:
+    """CPU seconds of every finished child so far (wrk is the only short-lived one)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def describe_cpu(used: dict[str, float], requests: int, group: str, with_wrk: float) -> str:
+    if not used or not requests:
+        return ""
+    per = lambda seconds: seconds / requests * 1000  # noqa: E731
+    text = f"CPU per request: web {per(used[group]):.2f} ms"
+    if group == "makker":
+        text += f", PostgreSQL {per(used['postgres']):.2f} ms, watchdogs {per(used['watchdogs']):.2f} ms"
+    return text + f", wrk {per(with_wrk):.2f} ms"
+
+
+def print_cpu_ceiling(rounds: list[dict]) -> None:
+    """What the CPU allows: every process under test shares the same cores, so requests/s can never
+    exceed cores / (CPU seconds all of them spend per request)."""
+    if not all(r["makker"].get("cpu") and r["bare"].get("cpu") for r in rounds):
+        return
+    cores = os.cpu_count() or 1
+
+    def median_ms(side: str, groups: tuple[str, ...], *, wrk: bool = True) -> float:
+        return statistics.median(
+            (sum(r[side]["cpu"][g] for g in groups) + (r[side]["wrk_cpu"] if wrk else 0)) / r[side]["requests"] * 1000
+            for r in rounds)
+
+    makker_ms = median_ms("makker", ("makker", "postgres", "watchdogs"))
+    web_ms = median_ms("makker", ("makker",), wrk=False)
+    bare_ms = median_ms("bare", ("bare",))  # with wrk's share, as Makker's
+    print(f"  (CPU: a Makker check-in/check-out costs {makker_ms:.2f} ms of CPU in all, {web_ms:.2f} ms of it in the web "
+          f"processes; a bare request {bare_ms:.2f} ms. On {cores} cores that caps Makker at "
+          f"{cores / makker_ms * 1000:.0f} req/s and bare at {cores / bare_ms * 1000:.0f} req/s; a ratio of "
+          f"{TARGET_RATIO}x would need a Makker request to cost at most {bare_ms / TARGET_RATIO:.2f} ms of CPU in all)")
+
+
 # --- the run -------------------------------------------------------------------------------------------
 
 def wait_for(predicate, timeout: float, what: str, procs: Processes, names: tuple[str, ...]) -> None:
@@ -444,8 +525,12 @@ def load_rounds(args, ctx) -> list[dict]:
     for r in range(args.rounds):
         print(f"  round {r + 1}/{args.rounds} ({load()})", flush=True)
         run_wrk("ping.lua", ctx.bare_url, args.warmup, [], ctx.wrk_log)
+        before, wrk_before = cpu_groups(ctx.procs), wrk_cpu()
         bare = run_wrk("ping.lua", ctx.bare_url, args.duration, [], ctx.wrk_log)
+        bare["cpu"], bare["wrk_cpu"] = cpu_used(before, cpu_groups(ctx.procs)), wrk_cpu() - wrk_before
         print(f"    bare   {describe(bare)}", flush=True)
+        if bare["cpu"]:
+            print(f"           {describe_cpu(bare['cpu'], bare['requests'], 'bare', bare['wrk_cpu'])}")
         # Due times over the measured run (which starts after the warm-up): from +2 s to 3 s before its end.
         start = datetime.now(UTC) + timedelta(seconds=args.warmup + 2)
         span = max(1.0, args.duration - 5)
@@ -453,10 +538,14 @@ def load_rounds(args, ctx) -> list[dict]:
         due_ids = add_due_visits(ctx.app, pairs, due_times)
         run_wrk("visits.lua", ctx.makker_url, args.warmup, [str(ctx.users_file), str(WRK_THREADS)], ctx.wrk_log)
         restarts = worker_restarts(ctx.tmp)
+        before, wrk_before = cpu_groups(ctx.procs), wrk_cpu()
         makker = run_wrk("visits.lua", ctx.makker_url, args.duration, [str(ctx.users_file), str(WRK_THREADS)],
                          ctx.wrk_log)
+        makker["cpu"], makker["wrk_cpu"] = cpu_used(before, cpu_groups(ctx.procs)), wrk_cpu() - wrk_before
         makker["restarts"] = worker_restarts(ctx.tmp) - restarts
         print(f"    makker {describe(makker)}", flush=True)
+        if makker["cpu"]:
+            print(f"           {describe_cpu(makker['cpu'], makker['requests'], 'makker', makker['wrk_cpu'])}")
         if makker["restarts"]:
             print(f"    ({makker['restarts']} gunicorn worker restart(s) during this run: max_requests of the "
                   f"gunicorn configuration; requests wait while a worker boots)")
@@ -740,6 +829,7 @@ def main() -> int:
                       f"{statistics.median(r['makker']['rps'] for r in rounds):.0f} req/s is a mean latency of "
                       f"{CONNECTIONS / statistics.median(r['makker']['rps'] for r in rounds) * 1000:.0f} ms; "
                       f"p99 < {TARGET_P99_MS:.0f} ms at {CONNECTIONS} connections needs more than {needed:.0f} req/s)")
+                print_cpu_ceiling(rounds)
                 summary += [
                     ("Makker/bare requests/s (median)", f"{statistics.median(ratios):.2f}x ({spread(ratios, '.2f')})",
                      f">= {TARGET_RATIO}x", statistics.median(ratios) >= TARGET_RATIO and valid),
