@@ -16,11 +16,10 @@ proxy's access rules if even that is too much for a deployment.
 
 `GET /metrics`: the Prometheus text exposition (app/ops/metrics.py), with per-watchdog labels. With
 MAKKER_METRICS_TOKEN set it wants `Authorization: Bearer <token>` (401 without or with a wrong one);
-without a token it answers only requests from the machine itself (loopback address, and no
-X-Forwarded-For / Forwarded / X-Real-IP header unless MAKKER_PROXIES says how many proxies to trust,
-so a local TLS proxy does not make every visitor "local"); anyone else gets 403. In production set
-the token: with MAKKER_PROXIES > 0 the address comes from X-Forwarded-For, which only the proxy should
-be able to set (bind gunicorn where nobody else reaches it).
+without a token it answers only requests from the machine itself: the TCP peer is a loopback address
+and the request carries no X-Forwarded-For / Forwarded / X-Real-IP header, whatever MAKKER_PROXIES
+says, so neither a local TLS proxy nor a forged X-Forwarded-For: 127.0.0.1 makes a visitor "local";
+anyone else gets 403. A Prometheus on another machine needs the token.
 
 A database that does not answer makes each of them a quick 503, never a 500 page; for a bounded wait
 on an unreachable PostgreSQL host, put `?connect_timeout=5` in MAKKER_DATABASE_URL."""
@@ -87,14 +86,15 @@ def healthz_watchdog():
 
 
 def _is_local_request() -> bool:
+    """A scraper on this machine talking to gunicorn directly: the TCP peer (before ProxyFix) is a
+    loopback address and nothing forwarded the request. Whatever the proxy count, a forwarded request
+    is a visitor, even one whose X-Forwarded-For says 127.0.0.1."""
+    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", request.environ.get("REMOTE_ADDR"))
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(peer or "")
     except ValueError:
         return False
-    if not address.is_loopback:
-        return False
-    # Without ProxyFix (MAKKER_PROXIES=0) a proxy on this machine forwards everyone as 127.0.0.1.
-    return bool(current_app.config.get("PROXIES")) or not any(h in request.headers for h in FORWARDING_HEADERS)
+    return address.is_loopback and not any(h in request.headers for h in FORWARDING_HEADERS)
 
 
 def _metrics_refusal():

@@ -135,7 +135,7 @@ def test_metrics_refused_to_other_addresses_without_token(client):
     assert client.get("/metrics", headers={"Forwarded": "for=203.0.113.9"}).status_code == 403
 
 
-def test_metrics_behind_a_trusted_proxy_use_the_client_address(clock, tmp_path, app_config):
+def test_metrics_behind_a_trusted_proxy_are_local_only_when_not_forwarded(clock, tmp_path, app_config):
     app = create_app({**app_config, "PROXIES": 1, "INSTANCE_PATH": str(tmp_path / "proxy"),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'proxy.sqlite3'}"})
     from app.extensions import db as _db
@@ -144,7 +144,11 @@ def test_metrics_behind_a_trusted_proxy_use_the_client_address(clock, tmp_path, 
         _db.create_all()
     client = app.test_client()
     assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 403
-    assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
+    # The proxy passes on what the visitor wrote: X-Forwarded-For 127.0.0.1 proves nothing.
+    assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
+    # A local scraper talking to gunicorn directly (no proxy in between).
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.0.5"}).status_code == 403
     with app.app_context():
         _db.engine.dispose()
 
