@@ -130,6 +130,9 @@ def test_rolling_upgrade_loses_and_doubles_no_step(production_db, production_key
             wait_ticking(app, process)
         phases.append(("full stop", t0, datetime.now(UTC)))
         time.sleep(1.0)
+        # On a fast machine the procedure can take less than 10 s: keep starting visits (with both new
+        # watchdogs running) until there are enough to count on.
+        wait_until(lambda: len(feeder.ids) >= 40, 60, "40 visits started")
         feeder.stop.set()
         feeder.join(timeout=30)
         assert feeder.error is None, feeder.error
