@@ -72,6 +72,7 @@ def set_password(db: Session, clock: Clock, user: User, password: str, *, actor_
 
 def deactivate(db: Session, clock: Clock, user: User, *, actor_id: int | None) -> None:
     user.active = False
+    user.deactivated_at = clock.now()
     sessions.revoke_all(db, user.id, clock)
     audit.record(db, "user.deactivate", actor_id=actor_id, object_type="user", object_id=user.id, clock=clock)
 
@@ -166,6 +167,7 @@ def admin_deactivate(db: Session, clock: Clock, user: User, *, actor_id: int) ->
 
 def reactivate(db: Session, clock: Clock, user: User, *, actor_id: int | None) -> None:
     user.active = True
+    user.deactivated_at = None
     audit.record(db, "user.reactivate", actor_id=actor_id, object_type="user", object_id=user.id,
                  subject_user_id=user.id, clock=clock)
 

@@ -55,6 +55,9 @@ class User(UserMixin, Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="da")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set on deactivation, cleared on reactivation: retention forgets the person's devices and
+    # ambulance letter a month later (app/retention).
+    deactivated_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     first_aid_trained: Mapped[bool] = mapped_column(Boolean, default=False)
     checkout_pin_hash: Mapped[str | None] = mapped_column(String(255))

@@ -33,6 +33,9 @@ KIND_LABELS = {
     "mail_sink": _l("Local e-mail copies"),
     "client_actions": _l("Replay records from phones"),
     "sessions": _l("Expired sign-ins"),
+    "push_subscriptions": _l("Push subscriptions of deactivated users"),
+    "ambulance_letters": _l("Ambulance letters of deactivated users"),
+    "next_of_kin": _l("Next of kin in those letters"),
     "audit_entries": _l("Audit log entries"),
 }
 
@@ -60,6 +63,8 @@ def policy_lines(policy: services.Policy) -> list[str]:
         _l("Reminders and other messages that are not about an alarm, local e-mail copies and replay "
            "records from phones are deleted after %(days)s.", days=d(policy.places_days)),
         _l("Sign-ins are deleted %(days)s after they expired or were signed out.", days=d(policy.sessions_days)),
+        _l("When a user has been deactivated for %(days)s, their phones' push subscriptions and their "
+           "ambulance letter with next of kin are deleted.", days=d(policy.sessions_days)),
         _l("The audit log is kept for %(days)s.", days=d(policy.audit_days)),
     ]
 

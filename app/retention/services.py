@@ -17,7 +17,10 @@ Rules, in the order a run applies them (earlier rules free rows for later ones i
                `places_days` after they were written, once none of their outbox entries is pending
 8. mail sink, replay records (client actions): `places_days`
 9. sign-ins    sessions `sessions_days` after they expired or were revoked
-10. audit log  `audit_days`
+10. leavers    accounts deactivated `sessions_days` ago (and not reactivated): their push subscriptions
+               (device addresses) and ambulance letter with its next of kin; the account itself stays,
+               for the records that name it
+11. audit log  `audit_days`
 
 Open or acknowledged alerts and visits that are not closed are never touched, whatever their age.
 Every rule works in batches of `batch` rows (one short transaction each); the rows are chosen by a time
@@ -46,6 +49,7 @@ from app.clock import Clock
 from app.database import is_postgres
 from app.models import (
     Alert,
+    AmbulanceLetter,
     AuditEntry,
     ClientAction,
     DeliveryAttempt,
@@ -53,9 +57,12 @@ from app.models import (
     IncidentCheck,
     IncidentComment,
     MailSinkMessage,
+    NextOfKin,
     Notification,
     OutboxEntry,
+    PushSubscription,
     TimelineEvent,
+    User,
     UserSession,
     Visit,
 )
@@ -84,7 +91,7 @@ KINDS = (
     "incidents", "incident_drafts", "incident_comments", "incident_checks", "incident_audit_entries",
     "alerts", "visits", "timeline_events", "notifications", "outbox_entries", "delivery_attempts",
     "visit_places", "notification_texts", "alert_positions", "mail_sink", "client_actions", "sessions",
-    "audit_entries",
+    "push_subscriptions", "ambulance_letters", "next_of_kin", "audit_entries",
 )
 
 
@@ -208,6 +215,23 @@ def _old_client_actions(ctx: _Ctx):
 def _old_sessions(ctx: _Ctx):
     cutoff = ctx.cutoff(ctx.policy.sessions_days)
     return or_(UserSession.revoked_at < cutoff, UserSession.expires_at < cutoff)
+
+
+def _left(ctx: _Ctx):
+    """Users deactivated at least `sessions_days` ago and not reactivated since."""
+    return select(User.id).where(User.active.is_(False), User.deactivated_at < ctx.cutoff(ctx.policy.sessions_days))
+
+
+def _leavers_devices(ctx: _Ctx):
+    return PushSubscription.user_id.in_(_left(ctx))
+
+
+def _leavers_letters(ctx: _Ctx):
+    return AmbulanceLetter.user_id.in_(_left(ctx))
+
+
+def _letter_children(ids) -> list:
+    return [("next_of_kin", NextOfKin, NextOfKin.letter_id.in_(ids))]
 
 
 def _old_audit(ctx: _Ctx):
@@ -339,6 +363,8 @@ RULES = (
     _delete_rule("mail_sink", MailSinkMessage, _old_mail),
     _delete_rule("client_actions", ClientAction, _old_client_actions),
     _delete_rule("sessions", UserSession, _old_sessions),
+    _delete_rule("push_subscriptions", PushSubscription, _leavers_devices),
+    _delete_rule("ambulance_letters", AmbulanceLetter, _leavers_letters, _letter_children),
     _delete_rule("audit_entries", AuditEntry, _old_audit),
 )
 
@@ -399,6 +425,8 @@ def _dry_run(session: Session, ctx: _Ctx) -> dict[str, int]:
     add("mail_sink", MailSinkMessage, _old_mail(ctx))
     add("client_actions", ClientAction, and_(_old_client_actions(ctx), ~ClientAction.target_id.in_(gone_visits)))
     add("sessions", UserSession, _old_sessions(ctx))
+    add("push_subscriptions", PushSubscription, _leavers_devices(ctx))
+    add_tree("ambulance_letters", AmbulanceLetter, _leavers_letters(ctx), _letter_children)
     gone_incidents = select(Incident.id).where(_incident_gone(ctx))
     add("audit_entries", AuditEntry, and_(_old_audit(ctx), ~and_(
         AuditEntry.object_type == "incident", AuditEntry.object_id.in_(gone_incidents))))

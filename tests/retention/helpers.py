@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.models import (
     Alert,
+    AmbulanceLetter,
     AuditEntry,
     ClientAction,
     DeliveryAttempt,
@@ -16,8 +17,10 @@ from app.models import (
     IncidentCheck,
     IncidentComment,
     MailSinkMessage,
+    NextOfKin,
     Notification,
     OutboxEntry,
+    PushSubscription,
     TimelineEvent,
     User,
     UserSession,
@@ -133,12 +136,28 @@ def audit_entry(session, *, at: datetime, action: str = "user.update") -> AuditE
     return row
 
 
+def leaver(session, username: str, *, deactivated_at: datetime | None, active: bool = False) -> User:
+    """`username` with a phone subscribed to push and an ambulance letter with one next of kin."""
+    person = user(session, username)
+    person.active, person.deactivated_at = active, deactivated_at
+    at = (deactivated_at or datetime(2026, 1, 1, tzinfo=UTC)) - timedelta(days=200)
+    session.add(PushSubscription(user_id=person.id, endpoint=f"https://fcm.googleapis.com/fcm/send/{uuid.uuid4()}",
+                                 p256dh="BP" + "A" * 85, auth="A" * 22, created_at=at))
+    letter = AmbulanceLetter(user_id=person.id, important_info="Penicillin allergy", created_at=at, updated_at=at,
+                             reviewed_at=at)
+    letter.contacts.append(NextOfKin(name="Kim", relation="partner", phone="+4512345678"))
+    session.add(letter)
+    session.flush()
+    return person
+
+
 def count(session, model, *where) -> int:
     return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
 TABLES = (Visit, Alert, TimelineEvent, Notification, OutboxEntry, DeliveryAttempt, Incident, IncidentComment,
-          IncidentCheck, AuditEntry, MailSinkMessage, ClientAction, UserSession)
+          IncidentCheck, AuditEntry, MailSinkMessage, ClientAction, UserSession, PushSubscription, AmbulanceLetter,
+          NextOfKin, User)
 
 
 def snapshot(session) -> dict:

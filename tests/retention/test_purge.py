@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.models import (
     Alert,
+    AmbulanceLetter,
     AuditEntry,
     ClientAction,
     DeliveryAttempt,
@@ -18,10 +19,13 @@ from app.models import (
     IncidentCheck,
     IncidentComment,
     MailSinkMessage,
+    NextOfKin,
     Notification,
     OutboxEntry,
+    PushSubscription,
     RetentionRun,
     TimelineEvent,
+    User,
     UserSession,
     Visit,
 )
@@ -283,6 +287,41 @@ def test_mail_copies_replay_records_sign_ins_and_the_audit_log(db, clock):
         assert s.get(AuditEntry, audit_old) is None and s.get(AuditEntry, audit_young) is not None
 
 
+def test_a_month_after_deactivation_the_persons_devices_and_ambulance_letter_go(db, clock):
+    with db as s:
+        gone = h.leaver(s, "anna", deactivated_at=ago(clock, 30) - SECOND)
+        recent = h.leaver(s, "bo", deactivated_at=ago(clock, 30) + SECOND)
+        working = h.leaver(s, "lene", deactivated_at=None, active=True)
+        s.commit()
+        gone, recent, working = gone.id, recent.id, working.id
+        report = purge(s, clock, POLICY)
+        assert {k: report.counts[k] for k in ("push_subscriptions", "ambulance_letters", "next_of_kin")} == {
+            "push_subscriptions": 1, "ambulance_letters": 1, "next_of_kin": 1}
+        s.expire_all()
+        devices = {u for u, in s.execute(select(PushSubscription.user_id))}
+        letters = {u for u, in s.execute(select(AmbulanceLetter.user_id))}
+        assert devices == letters == {recent, working}
+        assert h.count(s, NextOfKin) == 2
+        assert s.get(User, gone) is not None  # the account stays: alerts and incidents name it
+
+
+def test_reactivation_keeps_a_persons_letter(db, clock):
+    from app.admin import services as admin
+
+    with db as s:
+        anna = h.leaver(s, "anna", deactivated_at=None, active=True)
+        admin.deactivate(s, clock, anna, actor_id=None)
+        assert anna.deactivated_at == clock.now()
+        s.commit()
+        clock.advance(days=20)
+        admin.reactivate(s, clock, anna, actor_id=None)
+        assert anna.active and anna.deactivated_at is None
+        s.commit()
+        clock.advance(days=40)
+        assert purge(s, clock, POLICY).counts["ambulance_letters"] == 0
+        assert h.count(s, AmbulanceLetter) == 1
+
+
 def test_work_is_done_in_batches_and_can_stop_and_go_on(db, clock):
     with db as s:
         for i in range(23):
@@ -317,6 +356,7 @@ def _a_bit_of_everything(s, clock) -> None:
     h.client_action(s, received_at=ago(clock, 40))
     h.sign_in_row(s, expires_at=ago(clock, 40))
     h.audit_entry(s, at=ago(clock, 2500))
+    h.leaver(s, "ali", deactivated_at=ago(clock, 45))
 
 
 def test_a_dry_run_changes_nothing_and_counts_what_a_real_run_does(db, clock):
@@ -333,7 +373,8 @@ def test_a_dry_run_changes_nothing_and_counts_what_a_real_run_does(db, clock):
         assert purge(s, clock, POLICY, dry_run=True).total == 0
         assert all(real.counts[k] > 0 for k in ("visits", "alerts", "incidents", "incident_drafts", "visit_places",
                                                   "alert_positions", "notifications", "mail_sink", "client_actions",
-                                                  "sessions", "audit_entries"))
+                                                  "sessions", "push_subscriptions", "ambulance_letters",
+                                                  "next_of_kin", "audit_entries"))
 
 
 def test_a_recorded_run_writes_one_audit_record_with_counts_and_policy(db, clock):
