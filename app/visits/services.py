@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from app.alerts import services as alerts
 from app.alerts.access import is_responder
@@ -96,8 +96,8 @@ def start(session: Session, clock: Clock, worker: User, plan: VisitPlan) -> tupl
     """Start a visit with the client's id. The same id again returns the same visit (created=False).
 
     The hottest write there is: one INSERT ... ON CONFLICT DO NOTHING and one event INSERT, no
-    SELECT first and no unit of work. The returned Visit mirrors the row for the answer; it is not
-    in the session (nothing else changes it in this request)."""
+    SELECT first and no unit of work. The returned Visit is then put in the session as if it had
+    just been loaded (no SQL), so a caller can go on with it like with any other visit."""
     now = clock.now()
     problem = _plan_problem(worker, plan, now)
     if problem is not None:
@@ -117,7 +117,9 @@ def start(session: Session, clock: Clock, worker: User, plan: VisitPlan) -> tupl
     reschedule(visit, timings_for(worker.unit))
     if not insert_unless_present(session, Visit, _row_of(visit)):
         return _started_before(session, worker, plan.id, None), False
-    visit.worker, visit.buddy, visit.unit = worker, plan.buddy, worker.unit  # for the answer
+    visit.worker, visit.buddy, visit.unit = worker, plan.buddy, worker.unit
+    make_transient_to_detached(visit)  # the row exists now: this object is that row, unchanged
+    session.add(visit)
     alerts.insert_event(session, clock, "visit.started", visit_id=visit.id, actor_id=worker.id,
                         planned_end=plan.planned_end.isoformat(), buddy=plan.buddy.name)
     _wake_if_due_soon(session, now, visit)

@@ -28,7 +28,8 @@ def test_retention_page_from_the_admin_overview(page, live_server):
     page.get_by_role("heading", name="Sletning af data").wait_for()
     lines = page.locator("#retention-lines li")
     assert lines.first.inner_text() == "Adresser og positioner slettes 30 dage efter besøget."
-    assert lines.count() == 8
+    assert lines.count() == 9
+    assert "deaktiveret i 30 dage" in lines.nth(7).inner_text()
     runs = page.locator("#retention-run-list > li")
     assert runs.count() == 1
     assert "2 rækker slettet eller ryddet" in runs.first.inner_text()
