@@ -22,5 +22,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("users", schema=None) as batch_op:
+    # Never a table rebuild on SQLite: dropping the old users table would fire ON DELETE CASCADE on
+    # every table that points at it (foreign keys are on). A native DROP COLUMN needs SQLite 3.35.
+    with op.batch_alter_table("users", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("deactivated_at")

@@ -89,3 +89,42 @@ def test_postgres_upgrade_matches_the_models(empty_pg_database, tmp_path):
     _upgrade(empty_pg_database, tmp_path)
     diff = _differences(empty_pg_database)
     assert diff == [], "schema differs from the models (a model without a migration?):\n" + _describe(diff)
+
+
+def test_sqlite_downgrade_of_0010_keeps_the_rows_that_point_at_users(tmp_path):
+    """0010's downgrade drops users.deactivated_at with a native DROP COLUMN: a table rebuild would
+    drop `users` under ON DELETE CASCADE and take every ambulance letter with it."""
+    url = f"sqlite:///{tmp_path / 'down.sqlite3'}"
+    _upgrade(url, tmp_path)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, username, name, phone, email, role, locale, active, "
+                              "password_hash, first_aid_trained, created_at) VALUES (1, 'anna', 'Anna', '', '', "
+                              "'staff', 'da', 1, '', 0, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO ambulance_letters (id, user_id, important_info, created_at, updated_at, "
+                              "reviewed_at) VALUES (1, 1, 'x', '2026-01-01', '2026-01-01', '2026-01-01')"))
+    finally:
+        engine.dispose()
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "migrations",
+                      "SQLALCHEMY_DATABASE_URI": url, "DEMO": False})
+    loggers = {name: lg.disabled for name, lg in logging.root.manager.loggerDict.items()
+               if isinstance(lg, logging.Logger)}
+    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
+    try:
+        result = app.test_cli_runner().invoke(args=["db", "downgrade", "0009_retention_indexes"])
+        assert result.exit_code == 0, (result.output, result.exception)
+    finally:
+        for name, disabled in loggers.items():
+            logging.getLogger(name).disabled = disabled
+        logging.root.setLevel(root_level)
+        logging.root.handlers[:] = root_handlers
+        with app.app_context():
+            db.engine.dispose()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM ambulance_letters")).scalar() == 1
+            assert "deactivated_at" not in {c["name"] for c in inspect(conn).get_columns("users")}
+    finally:
+        engine.dispose()
