@@ -40,7 +40,7 @@ def messages() -> dict[int, str]:
         415: _("Send the data as JSON."),
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Your data is safe; try again."),
-        503: _("Makker lost its connection to the database for a moment. Try again."),
+        503: _("Makker is busy for a moment. Try again."),
     }
 
 
@@ -120,19 +120,48 @@ def handle_csrf_error(exc: CSRFError):
     return _html_error(400, message)
 
 
-def handle_unexpected(exc: Exception):
-    from sqlalchemy.exc import DBAPIError
+def _transient(exc: Exception) -> bool:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
 
+    return isinstance(exc, (OperationalError, StaleDataError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _unavailable():
+    """503 without asking the database again (it may still be down): the language from the browser,
+    not from the signed-in user, and a page without the signed-in layout and its badges."""
+    from flask import current_app, url_for
+    from flask_babel import force_locale
+
+    locale = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "da"
+    with force_locale(locale):
+        if wants_json():
+            response = _make(json_error(503))
+        else:
+            template = current_app.jinja_env.get_template("errors/unavailable.html")
+            page = template.render(locale=locale, message=messages()[503], _=_,
+                                   static_url=current_app.jinja_env.globals["static_url"],
+                                   again=request.full_path if request.method == "GET" else url_for("main.home"))
+            response = current_app.response_class(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def handle_unexpected(exc: Exception):
     from app.extensions import db
 
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        # The database went away under a busy connection (a restart or failover): SQLAlchemy has
-        # dropped the pool; this request changed nothing, and phones retry a 503 from their queue.
-        log.warning("database connection lost on %s %s: %s", request.method, request.path, exc.orig)
-        db.session.rollback()
-        response = _make(json_error(503) if wants_json() else _html_error(503))
-        response.headers["Retry-After"] = "1"
-        return response
+    if _transient(exc):
+        # The database went away (a restart, a failover: SQLAlchemy has dropped the pool), refused a
+        # connection, gave up on a deadlock or lock wait, or the row changed under this request.
+        # Nothing of this request is committed; trying again is right, and phones retry a 503 from
+        # their queue by themselves.
+        log.warning("transient database error on %s %s", request.method, request.path, exc_info=exc)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: nothing to roll back
+            log.debug("rollback after a transient error failed", exc_info=True)
+        return _unavailable()
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     if wants_json():

@@ -50,3 +50,25 @@ def test_a_dead_busy_connection_answers_503_then_the_next_request_works(auth, cl
     assert page.status_code in (200, 302)
     again = client.get("/api/v1/me")
     assert again.status_code == 200 and again.get_json()["username"] == "anna"
+
+
+def test_while_the_database_is_down_pages_and_api_answer_503_not_500(auth, client, kill_connections, monkeypatch):
+    import psycopg
+
+    auth.login("anna")
+    kill_connections()
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError("connection refused (the test's database is down)")
+
+    monkeypatch.setattr(psycopg, "connect", refused)  # what SQLAlchemy's dialect calls
+    for path in ("/", "/api/v1/me", "/", "/api/v1/me"):
+        response = client.get(path, headers={"Accept-Language": "da-DK,da;q=0.9"})
+        assert response.status_code == 503, (path, response.status_code)
+        assert response.headers["Retry-After"] == "1"
+        if path.startswith("/api/"):
+            assert response.get_json()["error"] == "unavailable"
+        else:
+            assert "Makker har travlt" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert client.get("/api/v1/me").status_code == 200
