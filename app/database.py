@@ -7,6 +7,7 @@ import time
 
 from flask import Flask
 from sqlalchemy import event, exc
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 # A connection used less than this long ago is handed out without a ping. SQLAlchemy's pool_pre_ping
 # pings on every checkout: one extra round trip on every request, about an eighth of a check-in under
@@ -84,3 +85,27 @@ def insert_unless_present(session, model, values: dict) -> bool:
         statement = insert(table).on_conflict_do_nothing().returning(*table.primary_key)
         _INSERT_UNLESS_PRESENT[(dialect, model)] = statement
     return session.execute(statement, values).first() is not None
+
+
+_INSERTED = "makker.inserted_with_core"
+
+
+def attach_as_loaded(session, obj) -> None:
+    """Put `obj`, whose row this transaction has just INSERTed with Core, into the session as if it
+    had been loaded (no SQL), so callers can go on with it. A rollback takes the row away again; the
+    object then leaves the session too (see below), instead of standing for a row that is gone."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    session.info.setdefault(_INSERTED, []).append(obj)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_inserts(session, _previous_transaction) -> None:
+    for obj in session.info.pop(_INSERTED, ()):
+        if obj in session:
+            session.expunge(obj)
+
+
+@event.listens_for(Session, "after_commit")
+def _inserts_are_kept(session) -> None:
+    session.info.pop(_INSERTED, None)

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 
 from app.alerts import services as alerts
 from app.alerts.access import is_responder
 from app.clock import Clock
-from app.database import insert_unless_present
+from app.database import attach_as_loaded, insert_unless_present
 from app.models import Alert, ClientAction, Unit, User, Visit
 from app.passwords import hash_secret, verify_secret
 from app.textcheck import contains_cpr
@@ -118,8 +118,7 @@ def start(session: Session, clock: Clock, worker: User, plan: VisitPlan) -> tupl
     if not insert_unless_present(session, Visit, _row_of(visit)):
         return _started_before(session, worker, plan.id, None), False
     visit.worker, visit.buddy, visit.unit = worker, plan.buddy, worker.unit
-    make_transient_to_detached(visit)  # the row exists now: this object is that row, unchanged
-    session.add(visit)
+    attach_as_loaded(session, visit)  # the row exists now: this object is that row, unchanged
     alerts.insert_event(session, clock, "visit.started", visit_id=visit.id, actor_id=worker.id,
                         planned_end=plan.planned_end.isoformat(), buddy=plan.buddy.name)
     _wake_if_due_soon(session, now, visit)
@@ -168,7 +167,9 @@ def own_visit(session: Session, worker: User, visit_id: str, *, lock: bool = Fal
     # The buddy comes along (the answer names them): one query instead of two.
     query = select(Visit).where(Visit.id == visit_id).options(joinedload(Visit.buddy, innerjoin=True))
     if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Visit)
+        # populate_existing: a visit this session read before the lock is refreshed from the locked
+        # row (the watchdog may have just changed it), so the update carries the current version.
+        query = query.with_for_update(of=Visit).execution_options(populate_existing=True)
     visit = session.execute(query).scalar_one_or_none()
     if visit is None or visit.worker_id != worker.id:
         raise VisitError(404, "not_found", _l("No such visit."))
