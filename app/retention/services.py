@@ -218,8 +218,11 @@ def _old_sessions(ctx: _Ctx):
 
 
 def _left(ctx: _Ctx):
-    """Users deactivated at least `sessions_days` ago and not reactivated since."""
-    return select(User.id).where(User.active.is_(False), User.deactivated_at < ctx.cutoff(ctx.policy.sessions_days))
+    """Users deactivated at least `sessions_days` ago and not reactivated since, with no alert still
+    open for them (its responders may read the ambulance letter until it is resolved)."""
+    return select(User.id).where(
+        User.active.is_(False), User.deactivated_at < ctx.cutoff(ctx.policy.sessions_days),
+        ~exists().where(Alert.worker_id == User.id, Alert.state != "resolved"))
 
 
 def _leavers_devices(ctx: _Ctx):
@@ -314,6 +317,21 @@ def _delete_rule(kind: str, model, predicate: Callable, children: Callable | Non
     return rule
 
 
+def _holding_leavers(rule):
+    """Run `rule` with the leavers' user rows locked (PostgreSQL), so a reactivation in the middle of
+    a batch waits for it: a letter and its next of kin go together or not at all."""
+
+    def locked(session: Session, ctx: _Ctx) -> tuple[dict[str, int], bool]:
+        if ctx.pg:
+            session.execute(select(User.id).where(
+                User.active.is_(False), User.deactivated_at < ctx.cutoff(ctx.policy.sessions_days),
+            ).order_by(User.id).with_for_update())
+        return rule(session, ctx)
+
+    locked.__name__ = rule.__name__
+    return locked
+
+
 def _alert_messages_of(visit_ids):
     """The notifications about the alerts of these visits (by the alert too: rows written before
     notifications carried their visit_id)."""
@@ -363,8 +381,8 @@ RULES = (
     _delete_rule("mail_sink", MailSinkMessage, _old_mail),
     _delete_rule("client_actions", ClientAction, _old_client_actions),
     _delete_rule("sessions", UserSession, _old_sessions),
-    _delete_rule("push_subscriptions", PushSubscription, _leavers_devices),
-    _delete_rule("ambulance_letters", AmbulanceLetter, _leavers_letters, _letter_children),
+    _holding_leavers(_delete_rule("push_subscriptions", PushSubscription, _leavers_devices)),
+    _holding_leavers(_delete_rule("ambulance_letters", AmbulanceLetter, _leavers_letters, _letter_children)),
     _delete_rule("audit_entries", AuditEntry, _old_audit),
 )
 

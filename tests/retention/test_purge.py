@@ -292,16 +292,21 @@ def test_a_month_after_deactivation_the_persons_devices_and_ambulance_letter_go(
         gone = h.leaver(s, "anna", deactivated_at=ago(clock, 30) - SECOND)
         recent = h.leaver(s, "bo", deactivated_at=ago(clock, 30) + SECOND)
         working = h.leaver(s, "lene", deactivated_at=None, active=True)
+        # Back at work (a stale time from an older deactivation changes nothing).
+        back = h.leaver(s, "ali", deactivated_at=ago(clock, 400), active=True)
+        # Deactivated long ago, but an alarm for her is still open: its responders may need the letter.
+        alarmed = h.leaver(s, "admin", deactivated_at=ago(clock, 60))
+        h.alert(s, state="open", created_at=ago(clock, 60), resolved_at=None).worker_id = alarmed.id
         s.commit()
-        gone, recent, working = gone.id, recent.id, working.id
+        gone, recent, working, back, alarmed = gone.id, recent.id, working.id, back.id, alarmed.id
         report = purge(s, clock, POLICY)
         assert {k: report.counts[k] for k in ("push_subscriptions", "ambulance_letters", "next_of_kin")} == {
             "push_subscriptions": 1, "ambulance_letters": 1, "next_of_kin": 1}
         s.expire_all()
         devices = {u for u, in s.execute(select(PushSubscription.user_id))}
         letters = {u for u, in s.execute(select(AmbulanceLetter.user_id))}
-        assert devices == letters == {recent, working}
-        assert h.count(s, NextOfKin) == 2
+        assert devices == letters == {recent, working, back, alarmed}
+        assert h.count(s, NextOfKin) == 4
         assert s.get(User, gone) is not None  # the account stays: alerts and incidents name it
 
 
