@@ -422,14 +422,16 @@ def describe(result: dict) -> str:
 # --- CPU accounting (Linux /proc) ------------------------------------------------------------------------
 
 def _proc_stat(pid: int) -> tuple[int, str, int] | None:
-    """(parent pid, command name, user+system CPU in clock ticks), or None when the process is gone."""
+    """(parent pid, command name, CPU in clock ticks), or None when the process is gone. The CPU is
+    user + system of the process and of its children that ended (a gunicorn worker replaced by
+    max_requests, a PostgreSQL backend that closed), so nothing that ran during the run is lost."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     name = raw[raw.index("(") + 1:raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2:].split()
-    return int(fields[1]), name, int(fields[11]) + int(fields[12])
+    return int(fields[1]), name, sum(int(f) for f in fields[11:15])
 
 
 def cpu_groups(procs: Processes) -> dict[str, float] | None:
