@@ -154,8 +154,8 @@ def handle_unexpected(exc: Exception):
     if _transient(exc):
         # The database went away (a restart, a failover: SQLAlchemy has dropped the pool), refused a
         # connection, gave up on a deadlock or lock wait, or the row changed under this request.
-        # Nothing of this request is committed; trying again is right, and phones retry a 503 from
-        # their queue by themselves.
+        # Trying again is right (a lost COMMIT may have gone through: every queued phone action is
+        # idempotent by its client-made id), and phones retry a 503 from their queue by themselves.
         log.warning("transient database error on %s %s", request.method, request.path, exc_info=exc)
         try:
             db.session.rollback()
