@@ -18,7 +18,8 @@ from app.models import Base
 from tests.conftest import private_pg_database
 
 
-def _upgrade(url: str, tmp_path) -> None:
+def _flask_db(url: str, tmp_path, *commands: list[str]) -> None:
+    """Run `flask db ...` commands, one after the other, on the database at `url`."""
     app = create_app({
         "TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "migrations",
         "SQLALCHEMY_DATABASE_URI": url, "DEMO": False,
@@ -30,16 +31,20 @@ def _upgrade(url: str, tmp_path) -> None:
                if isinstance(lg, logging.Logger)}
     root_level, root_handlers = logging.root.level, list(logging.root.handlers)
     try:
-        for _ in range(2):  # the second run must be a no-op
-            result = runner.invoke(args=["db", "upgrade", "heads"])
+        for command in commands:
+            result = runner.invoke(args=["db", *command])
             assert result.exit_code == 0, (result.output, result.exception)
     finally:
         for name, disabled in loggers.items():
             logging.getLogger(name).disabled = disabled
         logging.root.setLevel(root_level)
         logging.root.handlers[:] = root_handlers
-    with app.app_context():
-        db.engine.dispose()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _upgrade(url: str, tmp_path) -> None:
+    _flask_db(url, tmp_path, ["upgrade", "heads"], ["upgrade", "heads"])  # the second run must be a no-op
 
 
 def _differences(url: str, metadata: MetaData = Base.metadata) -> list:
@@ -106,21 +111,7 @@ def test_sqlite_downgrade_of_0010_keeps_the_rows_that_point_at_users(tmp_path):
                               "reviewed_at) VALUES (1, 1, 'x', '2026-01-01', '2026-01-01', '2026-01-01')"))
     finally:
         engine.dispose()
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "migrations",
-                      "SQLALCHEMY_DATABASE_URI": url, "DEMO": False})
-    loggers = {name: lg.disabled for name, lg in logging.root.manager.loggerDict.items()
-               if isinstance(lg, logging.Logger)}
-    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
-    try:
-        result = app.test_cli_runner().invoke(args=["db", "downgrade", "0009_retention_indexes"])
-        assert result.exit_code == 0, (result.output, result.exception)
-    finally:
-        for name, disabled in loggers.items():
-            logging.getLogger(name).disabled = disabled
-        logging.root.setLevel(root_level)
-        logging.root.handlers[:] = root_handlers
-        with app.app_context():
-            db.engine.dispose()
+    _flask_db(url, tmp_path, ["downgrade", "0009_retention_indexes"])
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
