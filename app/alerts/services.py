@@ -25,12 +25,15 @@ class AlertError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+def _event_row(clock: Clock, kind: str, visit_id, alert_id, actor_id, hidden_from_worker: bool,
+               at: datetime | None, detail: dict) -> dict:
+    return {"visit_id": visit_id, "alert_id": alert_id, "actor_id": actor_id, "kind": kind,
+            "at": at or clock.now(), "hidden_from_worker": hidden_from_worker, "detail": detail}
+
+
 def add_event(session: Session, clock: Clock, kind: str, *, visit_id=None, alert_id=None, actor_id=None,
               hidden_from_worker: bool = False, at: datetime | None = None, **detail) -> None:
-    session.add(TimelineEvent(
-        visit_id=visit_id, alert_id=alert_id, actor_id=actor_id, kind=kind, at=at or clock.now(),
-        hidden_from_worker=hidden_from_worker, detail=detail,
-    ))
+    session.add(TimelineEvent(**_event_row(clock, kind, visit_id, alert_id, actor_id, hidden_from_worker, at, detail)))
 
 
 _INSERT_EVENT = insert(TimelineEvent.__table__)  # built once: values come as parameters
@@ -38,12 +41,10 @@ _INSERT_EVENT = insert(TimelineEvent.__table__)  # built once: values come as pa
 
 def insert_event(session: Session, clock: Clock, kind: str, *, visit_id=None, alert_id=None, actor_id=None,
                  hidden_from_worker: bool = False, at: datetime | None = None, **detail) -> None:
-    """add_event written at once with a plain INSERT, for the hottest paths (check-in, check-out):
-    no unit of work. The visit or alert it refers to must already be in the database (or flushed)."""
-    session.execute(_INSERT_EVENT, {
-        "visit_id": visit_id, "alert_id": alert_id, "actor_id": actor_id, "kind": kind, "at": at or clock.now(),
-        "hidden_from_worker": hidden_from_worker, "detail": detail,
-    })
+    """add_event written at once with a plain INSERT, for the hottest paths (check-in): no unit of
+    work. The visit or alert it refers to must already be in the database (or flushed)."""
+    session.execute(_INSERT_EVENT, _event_row(clock, kind, visit_id, alert_id, actor_id, hidden_from_worker, at,
+                                              detail))
 
 
 def notify_responders(session: Session, clock: Clock, alert: Alert, *, due_at: datetime | None = None) -> int:
