@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -57,8 +61,6 @@ def json_error(status: int, code: str | None = None, message: str | None = None,
 
 
 def _make(response):
-    from flask import make_response
-
     return make_response(response)
 
 
@@ -91,8 +93,6 @@ def handle_http_exception(exc: HTTPException):
 
 def _with_rate_limit_headers(response):
     """Retry-After and X-RateLimit-* on a 429 only: they cost two Redis reads, too many for every answer."""
-    import time
-
     from app.extensions import limiter
 
     response = _make(response)
@@ -121,9 +121,6 @@ def handle_csrf_error(exc: CSRFError):
 
 
 def _transient(exc: Exception) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-    from sqlalchemy.orm.exc import StaleDataError
-
     return isinstance(exc, (OperationalError, StaleDataError)) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
@@ -131,9 +128,6 @@ def _transient(exc: Exception) -> bool:
 def _unavailable():
     """503 without asking the database again (it may still be down): the language from the browser,
     not from the signed-in user, and a page without the signed-in layout and its badges."""
-    from flask import current_app, url_for
-    from flask_babel import force_locale
-
     locale = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "da"
     with force_locale(locale):
         if wants_json():
