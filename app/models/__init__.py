@@ -4,6 +4,7 @@ Each feature keeps its tables in its own module here."""
 
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.drills import Drill, DrillPerson
 from app.models.help import AmbulanceLetter, GuidelineCard, NextOfKin
 from app.models.incidents import Incident, IncidentCheck, IncidentComment
 from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, WatchdogBeat
@@ -19,4 +20,5 @@ __all__ = [
     "Incident", "IncidentCheck", "IncidentComment",
     "MailSinkMessage", "NotificationPrefs", "PushSubscription",
     "RetentionRun",
+    "Drill", "DrillPerson",
 ]

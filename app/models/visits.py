@@ -86,6 +86,9 @@ class Alert(Base):
     accuracy: Mapped[float | None] = mapped_column(Float)
     location_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # A drill's alert (app/drills): no visit, its own recipients (DrillPerson), never counted in
+    # statistics. A drill is deleted only after its alerts (retention), so no ON DELETE here.
+    drill_id: Mapped[str | None] = mapped_column(ForeignKey("drills.id"), index=True)
 
     visit: Mapped[Visit | None] = relationship(back_populates="alerts")
     worker: Mapped[User] = relationship(foreign_keys=[worker_id])
@@ -98,6 +101,10 @@ class Alert(Base):
     @property
     def is_open(self) -> bool:
         return self.state != "resolved"
+
+    @property
+    def is_drill(self) -> bool:
+        return self.drill_id is not None
 
 
 class TimelineEvent(Base):
