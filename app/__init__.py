@@ -26,6 +26,8 @@ FEATURES = (
     "app.pwa",
     "app.ops",
     "app.retention",
+    "app.drills",
+    "app.stats",
     "app.api",
 )
 

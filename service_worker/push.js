@@ -3,7 +3,8 @@
  * push:              shows the payload (see the contract: type, title, body, url, tag, alert_id, ...).
  *                    Alerts stay until acted on (requireInteraction), vibrate, and re-alert on the same
  *                    tag (renotify); actions "Jeg tager den" (ack) and "Ring" (call).
- *                    The worker's reminder offers "Tjek ud" and "+15 min".
+ *                    The worker's reminder offers "Tjek ud" and "+15 min". A drill's alarm
+ *                    (type "test", drill: true) behaves as an alert; its title says ØVELSE.
  * notificationclick: opens/focuses the payload's url; ack → POST /api/v1/alerts/<id>/ack (CSRF token
  *                    from /api/v1/me), falling back to /alerts/<id>?ack=1; call → tel:; reminder
  *                    actions → POST checkout/extend, falling back to the visit.
@@ -38,7 +39,10 @@
       if (name === "call" && !data.phone) { return; }
       if (DEFAULT_TITLES[name]) { actions.push({ action: name, title: titles[name] || DEFAULT_TITLES[name] }); }
     });
-    if (type === "alert") {
+    // A drill's alarm (type "test", drill: true, with the "ack" action) must ring like a real alert:
+    // that is what the drill tests. Its title says ØVELSE/TEST.
+    var drillAlarm = type === "test" && data.drill === true && (data.actions || []).indexOf("ack") !== -1;
+    if (type === "alert" || drillAlarm) {
       opts.requireInteraction = true;
       opts.renotify = Boolean(opts.tag);
       opts.vibrate = VIBRATE_ALERT;

@@ -67,6 +67,8 @@ def _calls(alert: Alert) -> list:
 @login_required
 def show(alert_id: str):
     alert = _alert_or_404(alert_id)
+    if alert.drill_id is not None:  # a drill has its own screen: marked TEST, no calls, no place
+        return redirect(url_for("drills.answer", alert_id=alert.id, ack=request.args.get("ack") or None))
     context = {"alert": alert, "timeline": timeline(alert), "calls": _calls(alert), "now": get_clock().now(),
                "outcomes": OUTCOMES, "ack_ready": request.args.get("ack") == "1"}
     template = "alerts/_alert.html" if htmx and not htmx.boosted else "alerts/show.html"
@@ -77,6 +79,8 @@ def show(alert_id: str):
 @login_required
 def ack(alert_id: str):
     alert = _alert_or_404(alert_id)
+    if alert.drill_id is not None:  # the same POST (and CSRF token) to the drill's own answer
+        return redirect(url_for("drills.ack", alert_id=alert.id), code=307)
     if alert.state == "open":
         if services.acknowledge(db.session, get_clock(), alert, current_user):
             db.session.commit()

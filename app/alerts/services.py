@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.alerts.access import is_responder, open_alerts_query, responders
 from app.clock import Clock
+from app.drills import ladder as drill_ladder
 from app.models import Alert, TimelineEvent, User, Visit
 from app.notify.outbox import enqueue
 from app.visits import messages
@@ -47,15 +48,22 @@ def insert_event(session: Session, clock: Clock, kind: str, *, visit_id=None, al
                                               detail))
 
 
-def notify_responders(session: Session, clock: Clock, alert: Alert, *, due_at: datetime | None = None) -> int:
-    """Alert every responder at the alert's current level; one notification per step and person."""
+def notify_responders(session: Session, clock: Clock, alert: Alert, *, due_at: datetime | None = None,
+                      not_a_drill: bool = False) -> int:
+    """Alert every responder at the alert's current level; one notification per step and person.
+    `not_a_drill`: a drill ran in the unit until this alarm, so its messages say first that it is real."""
     step = f"alert:{alert.id}:l{alert.level}:{alert.escalations}"
     count = 0
     people = responders(session, alert)
     for person in people:
+        if alert.drill_id is not None:
+            type_, payload = drill_ladder.alarm_message(session, person, alert)
+        else:
+            type_, payload = "alert", messages.alert(person, alert, repeat=alert.escalations if alert.level >= 2 else 0)
+            if not_a_drill:
+                payload = drill_ladder.marked_real(person, payload)
         if enqueue(
-            session, clock, person, type="alert", step_key=step, tag=f"alert-{alert.id}",
-            payload=messages.alert(person, alert, repeat=alert.escalations if alert.level >= 2 else 0),
+            session, clock, person, type=type_, step_key=step, tag=f"alert-{alert.id}", payload=payload,
             due_at=due_at, alert_id=alert.id, visit_id=alert.visit_id, urgent=True,
         ):
             count += 1
@@ -86,15 +94,21 @@ def raise_alert(
     add_event(session, clock, f"alert.{reason}", visit_id=alert.visit_id, alert_id=alert.id,
               actor_id=worker.id if reason != "overdue" else None,
               hidden_from_worker=reason == "duress", level=level)
-    notify_responders(session, clock, alert, due_at=due_at)
+    # A real alarm stops the unit's running drills first, so no phone shows both at once.
+    stopped_drill = drill_ladder.stop_for_real_alarm(session, clock, alert)
+    notify_responders(session, clock, alert, due_at=due_at, not_a_drill=stopped_drill)
     request_wakeup(session)
     return alert
 
 
 def escalate(session: Session, clock: Clock, alert: Alert) -> None:
-    """Nobody acknowledged in time: go to level 2 (or repeat level 2) and schedule the next round."""
+    """Nobody acknowledged in time: go to level 2 (or repeat level 2) and schedule the next round.
+    A drill's alert has no round after level 2: it ends (app/drills/ladder.py)."""
     now = clock.now()
     due = alert.next_escalation_at or now
+    if alert.drill_id is not None and alert.level >= 2:
+        drill_ladder.end_after_last_tier(session, clock, alert)
+        return
     if alert.level < 2:
         alert.level = 2
         alert.escalated_at = now
@@ -142,6 +156,10 @@ def acknowledge(session: Session, clock: Clock, alert: Alert, user: User) -> boo
         session.refresh(alert)
         return alert.owner_id == user.id
     session.expire(alert)
+    if alert.drill_id is not None:
+        drill_ladder.acknowledged(session, clock, alert, user)
+        request_wakeup(session)
+        return True
     hidden = alert.reason == "duress"
     add_event(session, clock, "alert.acknowledged", alert_id=alert.id, visit_id=alert.visit_id, actor_id=user.id,
               hidden_from_worker=hidden)
@@ -159,6 +177,8 @@ def resolve(session: Session, clock: Clock, alert: Alert, user: User | None, out
             *, by_worker: bool = False) -> None:
     if alert.state == "resolved":
         raise AlertError(409, "already_resolved", "The alert is already resolved.")
+    if alert.drill_id is not None:
+        raise AlertError(409, "drill_alert", "This is a drill: take it (acknowledge); it then ends by itself.")
     now = clock.now()
     alert.state = "resolved"
     alert.outcome = outcome

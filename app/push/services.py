@@ -292,6 +292,18 @@ def msisdn(phone: str | None, default_country: str = "45") -> str | None:
     return digits
 
 
+def is_alarm(type_: str, payload: dict | None, urgent: bool) -> bool:
+    """An alarm to a responder: a real alert, or a drill's alarm. A drill's messages are type "test"
+    with `drill: true` (the contract), but its alarm must travel exactly as an alert does: that is
+    what a drill tests. Its other messages (taken, over) go like acknowledgements."""
+    return type_ == "alert" or bool(urgent and (payload or {}).get("drill"))
+
+
+def is_own_test(type_: str, payload: dict | None) -> bool:
+    """The user's own test message (confirm a phone number or address), not a drill's."""
+    return type_ == "test" and not (payload or {}).get("drill")
+
+
 def duress_to_worker(session: Session, alert_id: str | None, recipient_id: int) -> bool:
     """True if this would tell the worker about their own duress alarm (never allowed, on any channel)."""
     if not alert_id:

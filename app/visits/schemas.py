@@ -117,6 +117,7 @@ class AlertOut(BaseModel):
     lat: float | None
     lon: float | None
     location_at: datetime | None
+    drill: bool = Field(default=False, description="true for a drill's alert (app/drills): nobody is in danger")
 
 
 class Colleague(BaseModel):

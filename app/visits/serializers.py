@@ -31,4 +31,5 @@ def alert_out(alert: Alert) -> dict:
         lat=alert.lat if alert.lat is not None else (alert.visit.lat if alert.visit else None),
         lon=alert.lon if alert.lon is not None else (alert.visit.lon if alert.visit else None),
         location_at=alert.location_at or (alert.visit.location_at if alert.visit else None),
+        drill=alert.drill_id is not None,
     ).model_dump(mode="json")

@@ -34,6 +34,9 @@ class EmailChannel(Channel):
 
         if notification.type not in TYPES or not recipient.email or "@" not in recipient.email:
             return False
+        if notification.type == "test" and not services.is_own_test(notification.type, notification.payload) \
+                and not services.is_alarm(notification.type, notification.payload, notification.urgent):
+            return False  # a drill's "taken" or "over": not worth an e-mail, as for a real alert
         with session.no_autoflush:
             if services.duress_to_worker(session, notification.alert_id, recipient.id):
                 return False
@@ -43,12 +46,13 @@ class EmailChannel(Channel):
         from app.push import services, texts
 
         confirm_link = None
-        if message.type == "test":
+        kind = "test" if services.is_own_test(message.type, message.payload) else message.type
+        if kind == "test":
             token = services.confirm_token(current_app.secret_key, message.recipient_id, "email", message.email)
             confirm_link = public_link(self.config, f"/push/confirm/{token}")
         payload = message.payload
         mail = EmailMessage()
-        mail["Subject"] = texts.email_subject(message.locale, message.type, payload.get("title", ""))
+        mail["Subject"] = texts.email_subject(message.locale, kind, payload.get("title", ""))
         mail["From"] = self.config.get("SMTP_FROM") or "Makker <makker@makker.invalid>"
         mail["To"] = formataddr((message.recipient_name, message.email))
         mail["Message-ID"] = make_msgid(idstring=message.notification_id[:8], domain="makker.invalid")
@@ -57,7 +61,7 @@ class EmailChannel(Channel):
             mail["Importance"] = "high"
             mail["X-Priority"] = "1"
         mail.set_content(texts.email_body(
-            message.locale, message.type, payload.get("title", ""), payload.get("body", ""),
+            message.locale, kind, payload.get("title", ""), payload.get("body", ""),
             public_link(self.config, payload.get("url")), confirm_link,
         ))
         return mail

@@ -54,9 +54,9 @@ class SmsChannel(Channel):
         if not self.configured or services.msisdn(recipient.phone) is None:
             return False
         with session.no_autoflush:
-            if notification.type == "test":
+            if services.is_own_test(notification.type, notification.payload):
                 return services.prefs_of(session, recipient).sms
-            if notification.type != "alert":
+            if not services.is_alarm(notification.type, notification.payload, notification.urgent):
                 return False
             if services.duress_to_worker(session, notification.alert_id, recipient.id):
                 return False
@@ -64,8 +64,9 @@ class SmsChannel(Channel):
 
     def first_attempt_delay(self, session, recipient, notification) -> float:
         from app.notify.channels import get_channel
+        from app.push import services
 
-        if notification.type != "alert":
+        if not services.is_alarm(notification.type, notification.payload, notification.urgent):
             return 0.0
         with session.no_autoflush:
             if self._policy(session, notification):
@@ -84,7 +85,7 @@ class SmsChannel(Channel):
         try:
             if services.duress_to_worker(session, message.alert_id, message.recipient_id):
                 return [SendResult(ok=False, detail="refused: a duress alarm is never sent to the worker")]
-            if message.type == "alert" and not services.level2_sms_policy(
+            if services.is_alarm(message.type, message.payload, message.urgent) and not services.level2_sms_policy(
                 session, message.alert_id, message.payload.get("level")
             ) and services.push_delivered(session, message.notification_id):
                 return [SendResult(ok=True, skipped=True, detail=texts.sms_not_needed(message.locale))]
@@ -94,10 +95,11 @@ class SmsChannel(Channel):
         if number is None:
             return [SendResult(ok=False, detail="no usable phone number")]
         confirm_link = None
-        if message.type == "test":
+        own_test = services.is_own_test(message.type, message.payload)
+        if own_test:
             token = services.confirm_token(current_app.secret_key, message.recipient_id, "sms", message.phone)
             confirm_link = public_link(self.config, f"/push/confirm/{token}")
-        text = texts.sms_text(message.locale, message.type, message.payload.get("title", ""),
+        text = texts.sms_text(message.locale, "test" if own_test else "alert", message.payload.get("title", ""),
                               public_link(self.config, message.payload.get("url")), confirm_link)
         body = {
             "sender": (self.config.get("SMS_SENDER") or "Makker")[:11],

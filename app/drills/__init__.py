@@ -1,0 +1,1 @@
+"""Drills (øvelser): real alerts, marked as drills, through the real channels and tiers."""
