@@ -71,7 +71,7 @@ def alerts():
         if current_user.role == "admin" else []
     return render_template(
         "stats/alerts.html", stats=stats, chart=chart, units=units, pct=_pct, secs=_secs,
-        month_label=format_date(stats.month, "MMMM yyyy"),
+        month_label=format_date(stats.month, "MMMM yyyy"), ref_98_5=f"{format_decimal(98.5, '0.0')} %",
         previous=services.previous_month(stats.month).strftime("%Y-%m"),
         following=services.next_month(stats.month).strftime("%Y-%m"),
         ack=stats.percentiles(ack), delivery=stats.percentiles(delivery),

@@ -46,7 +46,9 @@ class EmailChannel(Channel):
         from app.push import services, texts
 
         confirm_link = None
-        kind = "test" if services.is_own_test(message.type, message.payload) else message.type
+        # A drill's messages are type "test" too, but they are written like the alerts they rehearse.
+        own_test = services.is_own_test(message.type, message.payload)
+        kind = "test" if own_test else ("alert" if message.type == "test" else message.type)
         if kind == "test":
             token = services.confirm_token(current_app.secret_key, message.recipient_id, "email", message.email)
             confirm_link = public_link(self.config, f"/push/confirm/{token}")
