@@ -53,8 +53,9 @@ def signed_in(app, username: str):
 
 @pytest.fixture
 def seeded(app, clock) -> Seeded:
-    """Through the API itself: visits of anna (buddy bo) and lene, an SOS alert on one of anna's visits
-    and one without a visit, anna's incident drafts and a submitted one, anna's ambulance letter."""
+    """Through the API itself: visits of anna (buddy bo) and lene, lene's drill for bo, an SOS alert on
+    one of anna's visits and one without a visit, anna's incident drafts and a submitted one, anna's
+    ambulance letter."""
     _, anna = signed_in(app, "anna")
     _, lene = signed_in(app, "lene")
     end = (clock.now() + timedelta(minutes=60)).isoformat()
@@ -63,6 +64,7 @@ def seeded(app, clock) -> Seeded:
                               (anna, "bo", "Søndergade 3"), (lene, "anna", "Østergade 4")):
         body = {"id": str(uuid.uuid4()), "planned_end": end, "buddy": buddy, "place": place}
         visits.append(_ok(who.post("/api/v1/visits", json=body), 201)["id"])
+    drill = _ok(lene.post("/api/v1/drills", json={"username": "bo"}), 201)["id"]  # the SOS below stops it
     alerts = [
         _ok(anna.post("/api/v1/sos", json={"visit_id": visits[2], "lat": 56.1, "lon": 10.2}), 201)["id"],
         _ok(anna.post("/api/v1/sos", json={}), 201)["id"],
@@ -87,6 +89,7 @@ def seeded(app, clock) -> Seeded:
             "incident_id": [*incidents, unknown],
             "username": usernames,
             "item": [*CHECK_ITEMS, "unknown_item"],
+            "drill_id": [drill, unknown],
         },
         usernames=usernames,
         visit_ids=visits,

@@ -197,6 +197,7 @@ def _valid_bodies(seeded, now) -> dict[str, dict]:
                                             "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
                                             "expirationTime": None},
         "DELETE /api/v1/push/subscriptions": {"endpoint": "https://fcm.googleapis.com/fcm/send/abc123"},
+        "POST /api/v1/drills": {"username": "bo", "unit": False, "worker": None, "buddy": None},
     }
 
 

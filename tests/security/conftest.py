@@ -25,7 +25,7 @@ from functools import cached_property
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app import create_app
 from app.admin import services as admin_services
@@ -35,7 +35,7 @@ from app.clock import FakeClock
 from app.extensions import db
 from app.help import services as help_services
 from app.incidents import services as incident_services
-from app.models import MailSinkMessage, Unit, User
+from app.models import Alert, MailSinkMessage, Unit, User
 from app.push import services as push_services
 from app.visits import services as visit_services
 from tests.conftest import PG_URL, private_pg_database
@@ -181,6 +181,28 @@ class Objects:
                                           password="not used", unit=unit)
         db.session.commit()
         return user.id
+
+    @cached_property
+    def _drill(self) -> tuple[str, str]:
+        """Lene's drill for bo (a person drill of anna's unit): started directly, since anna's open
+        alerts would (rightly) refuse a new drill through the planner."""
+        from app.drills import services as drill_services
+
+        lene = self.user("lene")
+        plan = drill_services.Plan("person", lene.unit, lene, [[(self.user("bo"), 1)]])
+        drill = drill_services.start(db.session, self.clock, lene, plan)
+        db.session.commit()
+        alert_id = db.session.execute(select(Alert.id).where(Alert.drill_id == drill.id)).scalar_one()
+        return drill.id, alert_id
+
+    @property
+    def drill(self) -> str:
+        return self._drill[0]
+
+    @property
+    def drill_alert(self) -> str:
+        """The drill's alarm: bo's alone (lene started it, so she is its "worker")."""
+        return self._drill[1]
 
     @cached_property
     def mail_message(self) -> int:

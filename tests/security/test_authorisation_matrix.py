@@ -54,6 +54,8 @@ OWNER_ONLY = expect("owner")
 REVIEWERS = ("leader", "amr")  # of anna's unit: they see her submitted incidents, never her drafts
 RESPONDERS_L1 = ("buddy",)  # an overdue alert at level 1
 RESPONDERS_L2 = ("buddy", "leader", "amr")  # SOS, duress and level 2
+DRILL_RUNNERS = expect("leader", "amr", "other_leader", "admin", others=FORBIDDEN)
+DRILL_OWNERS = expect("leader", "amr", "admin", others=FORBIDDEN, other_leader=NOT_FOUND)  # anna's unit's drill
 
 
 @dataclass
@@ -288,6 +290,23 @@ ROWS: list[Row] = [
     Row("incidents.export_csv", "GET", expect("leader", "amr", "other_leader", "admin"),
         why="name-free export of their own unit (admin: all units)"),
     Row("incidents.statistics", "GET", expect("leader", "amr", "other_leader", "admin")),
+
+    # --- Drills (lene's drill for bo) and alert statistics: leaders, AMRs, administrators -----------
+    Row("drills.index", "GET", DRILL_RUNNERS),
+    Row("drills.start", "POST", DRILL_RUNNERS, form=lambda o, r: {"kind": "person", "person": "bo"},
+        why="bo is not in sofie's unit and anna's open alerts refuse a new drill: the page says so (302)"),
+    Row("drills.show", "GET", DRILL_OWNERS, args=lambda o, r: {"drill_id": o.drill}),
+    Row("drills.stop", "POST", DRILL_OWNERS, args=lambda o, r: {"drill_id": o.drill}),
+    Row("drills_api.start_drill", "POST", expect("leader", "amr", "admin", others=FORBIDDEN, other_leader=NOT_FOUND),
+        json=lambda o, r: {"username": "bo"}, why="409 in anna's unit while her alerts are open; bo is no one sofie knows"),
+    Row("drills_api.get_drill", "GET", DRILL_OWNERS, args=lambda o, r: {"drill_id": o.drill}),
+    Row("drills_api.stop_drill", "POST", DRILL_OWNERS, args=lambda o, r: {"drill_id": o.drill}),
+    Row("drills.answer", "GET", expect("buddy"), args=lambda o, r: {"alert_id": o.drill_alert},
+        why="the drill alarm is bo's alone: everyone else gets 404"),
+    Row("drills.ack", "POST", expect("buddy"), args=lambda o, r: {"alert_id": o.drill_alert}),
+    Row("stats.alerts", "GET", DRILL_RUNNERS, why="counts and times of their own unit (admin: all units)"),
+    Row("stats.alerts_csv", "GET", DRILL_RUNNERS),
+    Row("stats_api.alert_stats", "GET", DRILL_RUNNERS),
 
     # --- anna's ambulance letter: anna, her unit's leader, and responders of an open alert for her ----
     Row("help.person_letter", "GET", expect("owner", "leader", *RESPONDERS_L2),
