@@ -16,6 +16,12 @@ def what(drill: Drill) -> str:
     return _("alarm drill from %(name)s", name=drill.started_by.name)
 
 
+def heading(drill: Drill) -> str:
+    """The same, as a heading: "Alarm drill from Lene Holm"."""
+    text = what(drill)
+    return text[:1].upper() + text[1:]
+
+
 def _base(alert: Alert, drill: Drill) -> dict:
     return {"url": f"/alerts/{alert.id}", "alert_id": alert.id, "drill_id": drill.id, "drill": True,
             "reason": alert.reason, "level": alert.level}

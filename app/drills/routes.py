@@ -44,8 +44,9 @@ def index():
     form = StartForm()
     form.set_people(services.candidates(db.session, current_user), without=current_user)
     drills = services.recent(db.session, current_user)
-    minutes = max(1, round(timings_for(current_user.unit).ack_timeout.total_seconds() / 60))
-    return render_template("drills/index.html", form=form, drills=drills, kinds=kind_labels(), minutes=minutes,
+    ack = round(timings_for(current_user.unit).ack_timeout.total_seconds())
+    wait = f"{ack // 60} min" if ack % 60 == 0 else f"{ack} s"
+    return render_template("drills/index.html", form=form, drills=drills, kinds=kind_labels(), wait=wait,
                            states={d.id: services.state_of(db.session, d) for d in drills})
 
 
@@ -109,7 +110,7 @@ def _drill_alert_or_404(alert_id: str) -> Alert:
 def answer(alert_id: str):
     alert = _drill_alert_or_404(alert_id)
     drill = db.session.get(Drill, alert.drill_id)
-    return _page("drills/answer.html", "drills/_answer.html", alert=alert, drill=drill, what=messages.what(drill),
+    return _page("drills/answer.html", "drills/_answer.html", alert=alert, drill=drill, what=messages.heading(drill),
                  after=results.after(alert.created_at, alert.acknowledged_at), ack_ready=request.args.get("ack") == "1")
 
 
@@ -119,8 +120,7 @@ def ack(alert_id: str):
     alert = _drill_alert_or_404(alert_id)
     if alert.state == "open":
         if alerts.acknowledge(db.session, get_clock(), alert, current_user):
-            db.session.commit()
-            flash(_("You took the drill. Thank you: in a real alarm you would now call your colleague."), "ok")
+            db.session.commit()  # the page itself says so: no message on top
         else:
             flash(_("Someone else took it first."), "error")
     return redirect(url_for("drills.answer", alert_id=alert_id))

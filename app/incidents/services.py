@@ -194,7 +194,7 @@ def prefill(session: Session, clock: Clock, user: User, *, alert_id: str | None 
     until an alert exists, so someone other than the worker needs an alert on the visit they respond to."""
     if alert_id:
         alert = session.get(Alert, str(alert_id)[:64])
-        if alert is None or not (alert.worker_id == user.id or is_responder(alert, user)):
+        if alert is None or alert.drill_id is not None or not (alert.worker_id == user.id or is_responder(alert, user)):
             raise not_found()
         visit = alert.visit
         place = visit.place if visit is not None else ""

@@ -37,6 +37,8 @@ KIND_LABELS = {
     "ambulance_letters": _l("Ambulance letters of deactivated users"),
     "next_of_kin": _l("Next of kin in those letters"),
     "audit_entries": _l("Audit log entries"),
+    "drills": _l("Drills"),
+    "drill_people": _l("People listed in those drills"),
 }
 
 

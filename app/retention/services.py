@@ -7,6 +7,7 @@ Rules, in the order a run applies them (earlier rules free rows for later ones i
 2. drafts      incident drafts never submitted, `drafts_days` after their last change
 3. alerts      resolved alerts, `alerts_days` after resolution, with their timeline, notifications, outbox
                entries and delivery attempts; an alert an incident refers to is kept
+   (12. drills: drills started `alerts_days` ago whose alerts are gone, with the list of their people)
 4. visits      closed visits, `visits_days` after closing, with timeline, notifications, outbox entries,
                delivery attempts and replay records; kept while an alert or an incident refers to them
 5. places      closed visits, `places_days` after closing: place, position (lat, lon, accuracy, time) erased,
@@ -53,6 +54,8 @@ from app.models import (
     AuditEntry,
     ClientAction,
     DeliveryAttempt,
+    Drill,
+    DrillPerson,
     Incident,
     IncidentCheck,
     IncidentComment,
@@ -91,7 +94,7 @@ KINDS = (
     "incidents", "incident_drafts", "incident_comments", "incident_checks", "incident_audit_entries",
     "alerts", "visits", "timeline_events", "notifications", "outbox_entries", "delivery_attempts",
     "visit_places", "notification_texts", "alert_positions", "mail_sink", "client_actions", "sessions",
-    "push_subscriptions", "ambulance_letters", "next_of_kin", "audit_entries",
+    "push_subscriptions", "ambulance_letters", "next_of_kin", "audit_entries", "drills", "drill_people",
 )
 
 
@@ -237,6 +240,10 @@ def _letter_children(ids) -> list:
     return [("next_of_kin", NextOfKin, NextOfKin.letter_id.in_(ids))]
 
 
+def _old_drills(ctx: _Ctx):
+    return and_(Drill.created_at < ctx.cutoff(ctx.policy.alerts_days), ~exists().where(Alert.drill_id == Drill.id))
+
+
 def _old_audit(ctx: _Ctx):
     return AuditEntry.at < ctx.cutoff(ctx.policy.audit_days)
 
@@ -268,6 +275,10 @@ def _alert_children(ids) -> list:
         ("notifications", Notification, Notification.alert_id.in_(ids)),
         ("timeline_events", TimelineEvent, TimelineEvent.alert_id.in_(ids)),
     ]
+
+
+def _drill_children(ids) -> list:
+    return [("drill_people", DrillPerson, DrillPerson.drill_id.in_(ids))]
 
 
 def _visit_children(ids) -> list:
@@ -384,6 +395,8 @@ RULES = (
     _holding_leavers(_delete_rule("push_subscriptions", PushSubscription, _leavers_devices)),
     _holding_leavers(_delete_rule("ambulance_letters", AmbulanceLetter, _leavers_letters, _letter_children)),
     _delete_rule("audit_entries", AuditEntry, _old_audit),
+    # Last, so the stage of a run in progress means the same rule before and after the upgrade.
+    _delete_rule("drills", Drill, _old_drills, _drill_children),
 )
 
 
@@ -421,6 +434,8 @@ def _dry_run(session: Session, ctx: _Ctx) -> dict[str, int]:
     add_tree("incidents", Incident, _incidents_done(ctx), _incident_children)
     add_tree("incident_drafts", Incident, _incident_drafts(ctx), _incident_children)
     add_tree("alerts", Alert, _alert_gone(ctx), _alert_children)
+    add_tree("drills", Drill, and_(Drill.created_at < ctx.cutoff(ctx.policy.alerts_days),
+                                   ~exists().where(Alert.drill_id == Drill.id, ~_alert_gone(ctx))), _drill_children)
     gone_visits = select(Visit.id).where(_visit_gone(ctx))
     # A gone visit's alerts went first, with their notifications and events.
     notes = select(Notification.id).where(Notification.visit_id.in_(gone_visits), Notification.alert_id.is_(None))
