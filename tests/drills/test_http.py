@@ -112,6 +112,19 @@ def test_the_pages_of_a_drill_from_start_to_taken(app, client, lene, clock, make
     assert client.get("/drills/answer/" + alert["id"]).status_code == 404  # lene is not in this drill
 
 
+def test_the_alert_pages_hand_a_drill_to_its_own_page(lene, make_client):
+    lene.post("/api/v1/drills", json={"username": "bo"})
+    bo_client, bo_auth = make_client("bo")
+    [alert] = bo_client.get("/api/v1/alerts").get_json()
+    assert bo_client.get(f"/alerts/{alert['id']}?ack=1").headers["Location"].endswith(
+        f"/drills/answer/{alert['id']}?ack=1")  # the push's "Jeg tager den" fallback
+    token = bo_auth.form_token("/")
+    moved = bo_client.post(f"/alerts/{alert['id']}/ack", data={"csrf_token": token})
+    assert moved.status_code == 307  # a browser repeats the POST, with its token, at the drill's address
+    assert bo_client.post(moved.headers["Location"], data={"csrf_token": token}).status_code == 302
+    assert "Du tog øvelsen kl." in bo_client.get(f"/drills/answer/{alert['id']}").get_data(as_text=True)
+
+
 def test_another_units_leader_sees_no_drill(app, lene, make_client):
     from app.admin import services as admin
     from app.models import Unit

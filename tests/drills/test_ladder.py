@@ -151,3 +151,13 @@ def test_drill_alerts_reach_only_their_people_and_give_no_real_rights(ctx, clock
     with pytest.raises(alerts.AlertError) as refused:
         alerts.resolve(ctx, clock, ctx.get(Alert, alert.id), who(ctx, "bo"), "safe")
     assert refused.value.code == "drill_alert"
+
+
+def test_someone_who_starts_a_visit_during_a_drill_gets_no_more_of_it(ctx, clock):
+    drill = start(ctx, clock, worker="anna", buddy="bo")
+    start_visit(ctx, clock, worker="ali", buddy="bo")  # ali (level 2) goes out after the start
+    clock.advance(ACK)
+    tick(ctx, clock)
+    assert sorted(alarms(ctx)) == [("bo", 1), ("bo", 2), ("lene", 2)]  # not ali, now on a visit
+    statuses = {p.user.username: p.status for p in results.result(ctx, drill).people}
+    assert statuses["ali"] == "waiting"  # listed, but no message: the page says "no message"
