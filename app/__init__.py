@@ -26,6 +26,9 @@ FEATURES = (
     "app.pwa",
     "app.ops",
     "app.retention",
+    "app.sso",
+    "app.reauth",
+    "app.handover",
     "app.api",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -50,11 +50,18 @@ class SessionAuth(Base):
 
 
 class SamlRequest(Base):
-    """An AuthnRequest Makker sent; its id may be answered once, before `expires_at`."""
+    """An AuthnRequest Makker sent; its id may be answered once, before `expires_at`. The identity
+    provider answers with a cross-site POST, which carries no (SameSite=Lax) session cookie, so what
+    the answer said waits here until the browser comes back with its cookie (a GET, one use)."""
 
     __tablename__ = "saml_requests"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    used_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    # Set for a re-authentication: the signed-in user who asked, and where to go afterwards.
+    reauth_user_id: Mapped[int | None] = mapped_column(Integer)
+    next_url: Mapped[str] = mapped_column(String(512), default="")
+    # The verified answer: {"issuer", "subject", "claims"}.
+    answer: Mapped[dict] = mapped_column(JSON, default=dict)

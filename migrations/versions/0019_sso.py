@@ -56,7 +56,10 @@ def upgrade():
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reauth_user_id", sa.Integer(), nullable=True),
+        sa.Column("next_url", sa.String(length=512), nullable=False),
+        sa.Column("answer", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saml_requests")),
     )
     with op.batch_alter_table("saml_requests", schema=None) as batch_op:
