@@ -12,6 +12,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app, request
+from joserfc.errors import JoseError
 
 from app.extensions import db
 from app.models import SessionAuth
@@ -85,7 +86,7 @@ def finish() -> tuple[dict, str]:
     provider has a userinfo endpoint and the subject agrees."""
     try:
         token = client().authorize_access_token(leeway=LEEWAY)
-    except AuthlibBaseError as exc:
+    except (AuthlibBaseError, JoseError) as exc:  # state, nonce, signature, issuer, audience, times
         raise OidcRefused(getattr(exc, "error", "") or exc.__class__.__name__) from exc
     except (requests.RequestException, ValueError) as exc:
         raise OidcUnavailable(str(exc)) from exc

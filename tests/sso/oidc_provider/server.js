@@ -38,6 +38,7 @@ const provider = new Provider(issuer, {
     return { accountId: id, async claims() { return { sub: id, ...person }; } };
   },
 });
+provider.on("server_error", (ctx, err) => console.error("server_error", err));
 // The tests run on plain http on loopback.
 provider.proxy = true;
 const server = provider.listen(port, "127.0.0.1", () => {
