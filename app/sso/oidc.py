@@ -16,7 +16,6 @@ from joserfc.errors import JoseError
 
 from app.extensions import db
 from app.models import SessionAuth
-from app.sso.claims import parse_role_map
 
 log = logging.getLogger("makker.sso")
 CLIENT = "municipal"
@@ -43,7 +42,6 @@ def issuer() -> str:
 def init_app(app: Flask) -> None:
     if not enabled(app):
         return
-    app.extensions["makker.oidc_role_map"] = parse_role_map(app.config.get("OIDC_ROLE_MAP"))
     oauth = OAuth(app)
     oauth.register(
         CLIENT,

@@ -33,7 +33,7 @@ from app.reauth import services as reauth
 from app.reauth.routes import safe_next
 from app.security import roles_required
 from app.sso import oidc, saml
-from app.sso.claims import person_from
+from app.sso.claims import parse_role_map, person_from
 from app.sso.provisioning import find_identity, provision
 
 log = logging.getLogger("makker.sso")
@@ -294,6 +294,8 @@ def _form_action_for_logout(response):
 
 
 def init_app(app: Flask) -> None:
+    # One role map for both protocols; a bad map stops the start with a message naming the bad part.
+    app.extensions["makker.oidc_role_map"] = parse_role_map(app.config.get("OIDC_ROLE_MAP"))
     oidc.init_app(app)
     saml.init_app(app)
     app.extensions.setdefault("makker.login_options", []).insert(0, _login_options)
