@@ -26,6 +26,7 @@ FEATURES = (
     "app.pwa",
     "app.ops",
     "app.retention",
+    "app.live",
     "app.api",
 )
 
