@@ -29,6 +29,7 @@ FEATURES = (
     "app.sso",
     "app.reauth",
     "app.handover",
+    "app.live",
     "app.api",
 )
 

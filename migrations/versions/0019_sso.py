@@ -3,14 +3,14 @@ get `local_login` (may use a password while single sign-on is on: every existing
 was made with a password) and `deactivated_reason`.
 
 Revision ID: 0019_sso
-Revises: 0010_deactivated_at
+Revises: 0011_live
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_sso"
-down_revision = "0010_deactivated_at"
+down_revision = "0011_live"
 branch_labels = None
 depends_on = None
 
