@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.admin import services as admin
 from app.models import AuditEntry, SessionAuth, User
-from tests.conftest import CSRF_RE
 from tests.sso.conftest import Browser, oidc_config
 
 KAREN = {"name": "Karen Mikkelsen", "preferred_username": "karen.m@kommune.dk", "email": "karen.m@kommune.dk",

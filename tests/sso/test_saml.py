@@ -82,7 +82,7 @@ def _refused(client, saml_response) -> None:
 
 def test_a_wrong_signature_is_refused(client, idp):
     def change_group(root):
-        value = root.find(".//saml:Attribute[@Name='%s']/saml:AttributeValue" % GROUP, NS)
+        value = root.find(f".//saml:Attribute[@Name='{GROUP}']/saml:AttributeValue", NS)
         value.text = "Makker Ledere"  # after signing: the digest no longer matches
 
     _refused(client, idp.response(_start(client, idp), attributes=ATTRIBUTES, tamper=change_group))
