@@ -62,8 +62,12 @@ def leaders_of(session: Session, unit_id: int | None, *, except_id: int) -> list
     return leaders or people
 
 
-def _tell(session, clock, person: User, result: Handover, step: str, payload: dict, *, type: str = "handover",
+def _tell(session, clock, person: User, result: Handover, step: str, payload: dict, *, type: str = "reminder",
           alert_id=None, visit_id=None, urgent=False) -> None:
+    # The contract's push types are a closed list: a hand-over notice is a `reminder` (it asks the
+    # person to act and stays on screen) marked with `kind: "handover"`.
+    if type == "reminder":
+        payload = {**payload, "kind": "handover"}
     if enqueue(session, clock, person, type=type, step_key=step, tag=step, payload=payload, alert_id=alert_id,
                visit_id=visit_id, urgent=urgent):
         result.told.add(person.id)

@@ -55,9 +55,10 @@ def test_a_taken_alert_goes_back_to_open_and_to_the_other_responders(app, db, cl
         told = _told(session)
         # The leader and the AMR get the alert again; Anna learns that Bo cannot follow it any more, and
         # (Bo was also her buddy) both Anna and the leader are asked to choose another buddy.
-        assert [n.type for n in told["lene"]] == ["alert", "handover"] and [n.type for n in told["ali"]] == ["alert"]
+        assert [n.type for n in told["lene"]] == ["alert", "reminder"] and [n.type for n in told["ali"]] == ["alert"]
         assert "kan ikke længere" in told["ali"][0].payload["title"] or "can no longer" in told["ali"][0].payload["title"]
-        assert [n.type for n in told["anna"]] == ["handover", "handover"]
+        assert [n.type for n in told["anna"]] == ["reminder", "reminder"]
+        assert {n.payload["kind"] for n in told["anna"]} == {"handover"}  # a contract type, marked
         assert "bo" not in told
         kinds = [e.kind for e in session.execute(select(TimelineEvent).where(TimelineEvent.alert_id == alert.id))
                  .scalars()]
@@ -108,7 +109,7 @@ def test_the_leader_chooses_a_new_buddy_who_then_gets_the_open_alert(app, db, cl
         assert session.get(Visit, visit.id).buddy_id == carl.id
         told = _told(session)
         assert [n.type for n in told["carl"]] == ["alert"]  # he responds to the open alert now
-        assert [n.type for n in told["anna"]] == ["handover"]  # Anna hears who her buddy is now
+        assert [n.type for n in told["anna"]] == ["reminder"]  # Anna hears who her buddy is now
         events = [e.kind for e in session.execute(select(TimelineEvent).where(TimelineEvent.visit_id == visit.id))
                   .scalars()]
         assert "visit.buddy_left" in events and "visit.buddy_changed" in events
