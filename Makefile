@@ -9,7 +9,7 @@ PO_FILES := $(shell find app -path '*/translations/*/LC_MESSAGES/messages.po')
 MO_FILES := $(PO_FILES:.po=.mo)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast test-browser lint translations migrate browser bench clean
+.PHONY: run test test-fast test-browser lint translations migrate browser oidc-provider bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,19 @@ browser:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; fi; \
 	fi
 
-test: $(STAMP) translations browser
+# The single sign-on tests start a real OpenID provider (Node's oidc-provider, pinned by its lockfile).
+OIDC_PROVIDER := tests/sso/oidc_provider
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.installed
+
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  (cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error) && touch $@; \
+	else echo "The OpenID Connect tests need Node.js 20+ and npm (they are skipped without)"; fi
+
+test: $(STAMP) translations browser oidc-provider
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-test-fast: $(STAMP) translations
+test-fast: $(STAMP) translations oidc-provider
 	$(BIN)/pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -28,6 +28,10 @@ FEATURES = (
     "app.retention",
     "app.drills",
     "app.stats",
+    "app.sso",
+    "app.reauth",
+    "app.handover",
+    "app.live",
     "app.api",
 )
 

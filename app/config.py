@@ -83,6 +83,27 @@ def from_environment(instance_path: str) -> dict:
         # Incidents after closing (or registration), with comments, checklist and their audit rows.
         "RETAIN_INCIDENTS_DAYS": _env_int("MAKKER_RETAIN_INCIDENTS_DAYS", 1825),
         "RETAIN_AUDIT_DAYS": _env_int("MAKKER_RETAIN_AUDIT_DAYS", 2190),
+        # Single sign-on (app/sso). OpenID Connect is on when the issuer is set; the role map is
+        # "claim-value=role,..." and applies to SAML attributes too. A label left unset shows the
+        # translated default ("Log ind med kommunens login").
+        "OIDC_ISSUER": _env("MAKKER_OIDC_ISSUER"),
+        "OIDC_CLIENT_ID": _env("MAKKER_OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": _env("MAKKER_OIDC_CLIENT_SECRET"),
+        "OIDC_LABEL": _env("MAKKER_OIDC_LABEL"),
+        "OIDC_SCOPE": _env("MAKKER_OIDC_SCOPE", "openid profile email"),
+        "OIDC_ROLE_CLAIM": _env("MAKKER_OIDC_ROLE_CLAIM", "groups"),
+        "OIDC_ROLE_MAP": _env("MAKKER_OIDC_ROLE_MAP", ""),
+        "OIDC_UNIT_CLAIM": _env("MAKKER_OIDC_UNIT_CLAIM", "department"),
+        # SAML 2.0 is on when the IdP's metadata file is named. The SP key and certificate (PEM files)
+        # sign the AuthnRequest; unset, a pair is generated once into the instance folder (set both on
+        # every host of a multi-host deployment, like the secret key).
+        "SAML_IDP_METADATA": _env("MAKKER_SAML_IDP_METADATA"),
+        "SAML_SP_KEY": _env("MAKKER_SAML_SP_KEY"),
+        "SAML_SP_CERT": _env("MAKKER_SAML_SP_CERT"),
+        "SAML_LABEL": _env("MAKKER_SAML_LABEL"),
+        # Re-authentication: reading a colleague's ambulance letter asks the person to sign in again
+        # when their last sign-in is older than this.
+        "REAUTH_AFTER_S": _env_int("MAKKER_REAUTH_AFTER_S", 900),
     }
 
 

@@ -37,6 +37,12 @@ def init_app(app: Flask) -> None:
         return url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
 
     app.jinja_env.globals["static_url"] = static_url
+
+    # More ways to sign in on /login (single sign-on buttons, passkeys): callables returning Markup.
+    def login_options() -> list:
+        return [m for m in (f() for f in app.extensions.get("makker.login_options", ())) if m]
+
+    app.jinja_env.globals["login_options"] = login_options
     # Every feature stylesheet and script is on every page: hx-boost swaps only the <body>, so a
     # page-specific <head> entry would be missing after a boosted navigation.
     static = Path(app.static_folder)

@@ -1,6 +1,7 @@
 /* Makker's push handlers for the service worker. Loaded by /sw.js with importScripts('/sw-push.js').
  *
- * push:              shows the payload (see the contract: type, title, body, url, tag, alert_id, ...).
+ * push:              shows the payload (see the contract: type, title, body, url, tag, alert_id, ...)
+ *                    and posts {type: "makker-push"} to every open page (live regions refresh at once).
  *                    Alerts stay until acted on (requireInteraction), vibrate, and re-alert on the same
  *                    tag (renotify); actions "Jeg tager den" (ack) and "Ring" (call).
  *                    The worker's reminder offers "Tjek ud" and "+15 min". A drill's alarm
@@ -177,8 +178,18 @@
 
   self.MakkerPush = { show: show, click: click, options: options };
 
+  // Open pages refresh their live regions at once instead of at their next poll (static/js/live.js).
+  function tellPages(data) {
+    return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+      windows.forEach(function (w) {
+        w.postMessage({ type: "makker-push", kind: data.type, alert_id: data.alert_id, visit_id: data.visit_id });
+      });
+    });
+  }
+
   self.addEventListener("push", function (event) {
-    event.waitUntil(show(parse(event)));
+    var data = parse(event);
+    event.waitUntil(Promise.all([show(data), tellPages(data)["catch"](function () {})]));
   });
 
   self.addEventListener("notificationclick", function (event) {

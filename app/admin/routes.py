@@ -151,13 +151,17 @@ def set_password(user_id: int):
 def deactivate_user(user_id: int):
     user = _get_user(user_id)
     try:
-        services.admin_deactivate(db.session, get_clock(), user, actor_id=current_user.id)
+        handover = services.admin_deactivate(db.session, get_clock(), user, actor_id=current_user.id)
     except services.UserError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id), 303)
     db.session.commit()
     flash(_("%(name)s is deactivated and signed out.", name=user.name), "ok")
+    if handover.told:
+        flash(_("Handed over: %(alerts)d open alerts sent again, %(visits)d running visits need another buddy; "
+                "%(people)d people were told.", alerts=len(handover.alerts_reopened) + len(handover.alerts_escalated),
+                visits=len(handover.visits_without_buddy), people=len(handover.told)), "ok")
     return redirect(url_for("admin.edit_user", user_id=user.id), 303)
 
 

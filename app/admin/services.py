@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app import audit
 from app.auth import sessions
 from app.clock import Clock
+from app.handover.services import hand_over
 from app.models import ROLES, AuditEntry, Unit, User
 from app.passwords import hash_secret
 
@@ -40,6 +41,7 @@ def create_user(
     email: str = "",
     locale: str = "da",
     actor_id: int | None = None,
+    local_login: bool = True,
 ) -> User:
     username = username.strip().lower()
     if role not in ROLES:
@@ -54,7 +56,8 @@ def create_user(
         phone=phone,
         email=email,
         locale=locale,
-        password_hash=hash_secret(password),
+        password_hash=hash_secret(password) if password else "",  # no password: single sign-on only
+        local_login=local_login,
         created_at=clock.now(),
     )
     db.add(user)
@@ -70,11 +73,18 @@ def set_password(db: Session, clock: Clock, user: User, password: str, *, actor_
     audit.record(db, "user.set_password", actor_id=actor_id, object_type="user", object_id=user.id, clock=clock)
 
 
-def deactivate(db: Session, clock: Clock, user: User, *, actor_id: int | None) -> None:
+def deactivate(db: Session, clock: Clock, user: User, *, actor_id: int | None, reason: str = "admin"):
+    """Close the account (reason "admin", or "sso" when single sign-on stopped giving a role), sign it
+    out everywhere and hand over its open alerts and buddy duties (app/handover). Returns the hand-over."""
+    was_active = user.active
     user.active = False
-    user.deactivated_at = clock.now()
+    user.deactivated_at = user.deactivated_at if not was_active and user.deactivated_at else clock.now()
+    user.deactivated_reason = reason
     sessions.revoke_all(db, user.id, clock)
-    audit.record(db, "user.deactivate", actor_id=actor_id, object_type="user", object_id=user.id, clock=clock)
+    handover = hand_over(db, clock, user)
+    audit.record(db, "user.deactivate", actor_id=actor_id, object_type="user", object_id=user.id,
+                 subject_user_id=user.id, detail={"reason": reason, **handover.as_detail()}, clock=clock)
+    return handover
 
 
 def unit_people(db: Session, unit_id: int | None, *roles: str) -> list[User]:
@@ -157,17 +167,18 @@ def set_role(db: Session, clock: Clock, user: User, role: str, *, actor_id: int 
                  subject_user_id=user.id, detail={"from": old, "to": role}, clock=clock)
 
 
-def admin_deactivate(db: Session, clock: Clock, user: User, *, actor_id: int) -> None:
+def admin_deactivate(db: Session, clock: Clock, user: User, *, actor_id: int):
     """Deactivate from the admin screens: never yourself, never the last administrator."""
     if user.id == actor_id:
         raise UserError(_l("You cannot deactivate yourself."))
     _guard_last_admin(db, user)
-    deactivate(db, clock, user, actor_id=actor_id)
+    return deactivate(db, clock, user, actor_id=actor_id)
 
 
 def reactivate(db: Session, clock: Clock, user: User, *, actor_id: int | None) -> None:
     user.active = True
     user.deactivated_at = None
+    user.deactivated_reason = ""
     audit.record(db, "user.reactivate", actor_id=actor_id, object_type="user", object_id=user.id,
                  subject_user_id=user.id, clock=clock)
 

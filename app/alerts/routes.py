@@ -34,6 +34,13 @@ def index():
     return render_template(template, alerts=alerts, now=get_clock().now(), refresh=partial)
 
 
+@bp.get("/badge")
+@login_required
+def badge():
+    """The bottom navigation's badge alone: what its live region fetches when the `alerts` topic moves."""
+    return render_template("partials/alerts_badge.html")
+
+
 def timeline(alert: Alert) -> list[dict]:
     """Events of the visit and alert, plus every delivery attempt, oldest first."""
     conditions = [TimelineEvent.alert_id == alert.id]
@@ -121,3 +128,7 @@ def init_app(app: Flask) -> None:
         return services.count_open_for(db.session, user)
 
     app.extensions.setdefault("makker.nav_badges", {})["alerts"] = open_alert_count
+    from app.alerts.live import alerts_token
+    from app.live import register_topic
+
+    register_topic(app, "alerts", alerts_token)

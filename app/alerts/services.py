@@ -79,7 +79,9 @@ def raise_alert(
     alert_id: str | None = None, client_created_at: datetime | None = None, due_at: datetime | None = None,
 ) -> Alert:
     now = clock.now()
-    level = 1 if reason == "overdue" else 2  # SOS and duress start at level 2
+    # SOS and duress start at level 2; so does an overdue alert whose buddy has lost access meanwhile
+    # (app/handover): level 1 would reach nobody.
+    level = 1 if reason == "overdue" and (visit is None or visit.buddy.active) else 2
     unit = visit.unit if visit is not None else worker.unit
     alert = Alert(
         # visit_id set explicitly: the events and notifications below read it before any flush.

@@ -38,8 +38,10 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user = find_user(db.session, username)
-        if user and user.active and verify_secret(user.password_hash, form.password.data):
-            _sign_in(user, stay_signed_in=form.stay_signed_in.data)
+        # With single sign-on on, only local accounts (demo data, the break-glass admin) use a password.
+        password_allowed = user is not None and (user.local_login or not sso_enabled())
+        if user and user.active and password_allowed and verify_secret(user.password_hash, form.password.data):
+            sign_in(user, stay_signed_in=form.stay_signed_in.data)
             target = request.args.get("next", "")
             # Only local paths: an open redirect would help phishing.
             if not target.startswith("/") or target.startswith("//"):
@@ -49,13 +51,22 @@ def login():
             verify_secret(None, form.password.data)
         audit.record(db.session, "login.failed", actor_id=None, detail={"username": username[:64]})
         db.session.commit()
-        flash(_("Wrong username or password."), "error")
+        if sso_enabled():
+            flash(_("Wrong username or password. Staff sign in with the municipality's login button."), "error")
+        else:
+            flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", form=form), 422
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
 
-def _sign_in(user: User, *, stay_signed_in: bool) -> None:
+def sso_enabled() -> bool:
+    """Single sign-on (app/sso) is configured: OpenID Connect or SAML."""
+    return bool(current_app.config.get("OIDC_ISSUER") or current_app.config.get("SAML_IDP_METADATA"))
+
+
+def sign_in(user: User, *, stay_signed_in: bool):
+    """Start a fresh server-side session for `user` (also used by single sign-on); returns its row."""
     clock = get_clock()
     session.clear()  # a fresh session: nothing from before sign-in carries over
     row = sessions.start(
@@ -71,17 +82,23 @@ def _sign_in(user: User, *, stay_signed_in: bool) -> None:
     session[SESSION_KEY] = row.id
     session.permanent = stay_signed_in
     login_user(user, remember=False, fresh=True)
+    return row
 
 
 @bp.post("/logout")
 def logout():
+    target = url_for("auth.login")
     if current_user.is_authenticated:
-        sessions.revoke(db.session, session.get(SESSION_KEY, ""), current_user.id, get_clock())
+        session_id = session.get(SESSION_KEY, "")
+        # A single sign-on session goes on to end the provider's session too (RP-initiated logout).
+        for hook in current_app.extensions.get("makker.logout_redirects", ()):
+            target = hook(session_id) or target
+        sessions.revoke(db.session, session_id, current_user.id, get_clock())
         audit.record(db.session, "logout", actor_id=current_user.id)
         db.session.commit()
     logout_user()
     session.clear()
-    response = redirect(url_for("auth.login"))
+    response = redirect(target)
     # Tells the service worker and browser to drop everything this user had cached.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -133,4 +133,8 @@ def _home_panel() -> Markup | None:
 
 
 def init_app(app: Flask) -> None:
+    from app.drills.live import drills_token
+    from app.live import register_topic
+
     app.extensions.setdefault("makker.home_panels", []).append(_home_panel)
+    register_topic(app, "drills", drills_token)

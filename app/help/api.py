@@ -16,6 +16,7 @@ from app.api import ApiError, endpoint, parse_body
 from app.errors import messages
 from app.extensions import db
 from app.help import services
+from app.reauth.routes import challenge as reauth_challenge
 
 bp = Blueprint("help_api", __name__, url_prefix="/api/v1")
 
@@ -114,9 +115,16 @@ def review_my_letter():
 
 
 @endpoint(bp, "/users/<username>/ambulance-letter", "GET", "A colleague's ambulance letter: for the leaders of "
-          "their unit and the responders of an open alert for them; every read is audited", response=LetterOut)
+          "their unit and the responders of an open alert for them; every read is audited. A sign-in older than "
+          "MAKKER_REAUTH_AFTER_S answers 401 reauthentication_required (sign in again at /reauth)",
+          response=LetterOut, errors=(401,))
 def user_letter(username: str):
     employee = find_user(db.session, username)
+    if employee is None or not services.can_read_letter(db.session, current_user, employee):
+        raise ApiError(404, "not_found", messages()[404])
+    asked = reauth_challenge(f"/help/people/{employee.username}/ambulance-letter")
+    if asked is not None:
+        return asked  # 401 reauthentication_required: sign in again at /reauth first
     try:
         letter = services.read_letter(db.session, get_clock(), current_user, employee)
     except services.NotFound:

@@ -14,6 +14,7 @@ from app.extensions import db
 from app.help import services
 from app.help.forms import AmbulanceLetterForm, ConfirmForm, GuidelineCardForm
 from app.help.guideline import BY_SLUG, LOCALES
+from app.reauth.routes import challenge as reauth_challenge
 from app.security import roles_required
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -190,6 +191,12 @@ def person_letter(username: str):
     if employee is not None and employee.id == current_user.id:
         return redirect(url_for("help.letter"))
     clock = get_clock()
+    if employee is None or not services.can_read_letter(db.session, current_user, employee):
+        abort(404)
+    # Next of kin: the most sensitive read there is. A sign-in older than MAKKER_REAUTH_AFTER_S first.
+    asked = reauth_challenge()
+    if asked is not None:
+        return asked
     try:
         other = services.read_letter(db.session, clock, current_user, employee)
     except services.NotFound:

@@ -11,6 +11,7 @@ from app.models.notify import DeliveryAttempt, Notification, OutboxEntry, Watchd
 from app.models.org import ROLES, Unit, User, UserSession
 from app.models.push import MailSinkMessage, NotificationPrefs, PushSubscription
 from app.models.retention import RetentionRun
+from app.models.signin import SamlRequest, SessionAuth, SsoIdentity
 from app.models.visits import Alert, ClientAction, TimelineEvent, Visit
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "MailSinkMessage", "NotificationPrefs", "PushSubscription",
     "RetentionRun",
     "Drill", "DrillPerson",
+    "SamlRequest", "SessionAuth", "SsoIdentity",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UUIDStr
@@ -106,3 +106,7 @@ class WatchdogBeat(Base):
     latency_buckets: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")  # {"0.5": n, "+Inf": n}
     # Per channel: {"push": {"sent": n, "failed": n, "retried": n, "skipped": n}}.
     channels: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+
+
+# The live `inbox` topic asks for a person's newest notification on every poll.
+Index("ix_notifications_recipient_created", Notification.recipient_id, Notification.created_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Time
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
@@ -58,6 +58,11 @@ class User(UserMixin, Base):
     # Set on deactivation, cleared on reactivation: retention forgets the person's devices and
     # ambulance letter a month later (app/retention).
     deactivated_at: Mapped[datetime | None]
+    # Who closed the account: "admin" (stays closed, also to single sign-on) or "sso" (the identity
+    # provider's claims stopped giving a role; a later sign-in with a role opens it again).
+    deactivated_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # May sign in with a password while single sign-on is on (demo data, the break-glass admin).
+    local_login: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     first_aid_trained: Mapped[bool] = mapped_column(Boolean, default=False)
     checkout_pin_hash: Mapped[str | None] = mapped_column(String(255))

@@ -265,4 +265,8 @@ def init_app(app: Flask) -> None:
     if app.config.get("EMBEDDED_WATCHDOG"):
         register_background(app, "watchdog", runner.run)
     app.extensions.setdefault("makker.home_panels", []).insert(0, _home_panel)
+    from app.live import register_topic
+    from app.visits.live import visit_token
+
+    register_topic(app, "visit", visit_token)
     app.extensions.setdefault("makker.settings_cards", []).insert(0, _pins_card)

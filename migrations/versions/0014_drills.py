@@ -1,13 +1,13 @@
 """drills: drills (øvelser) and the people each is meant to reach; alerts.drill_id marks a drill's alert
 
 Revision ID: 0014_drills
-Revises: 0010_deactivated_at
+Revises: 0019_sso
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_drills"
-down_revision = "0010_deactivated_at"
+down_revision = "0019_sso"
 branch_labels = None
 depends_on = None
 

@@ -48,6 +48,7 @@ def expect(*allowed: str, others: str = NOT_FOUND, anonymous: str = LOGIN, **spe
 
 
 PUBLIC = expect(*PEOPLE, anonymous=OK)
+SSO_OFF = expect(others=NOT_FOUND, anonymous=NOT_FOUND)
 SIGNED_IN = expect(*PEOPLE)
 ADMIN_ONLY = expect("admin", others=FORBIDDEN)
 OWNER_ONLY = expect("owner")
@@ -175,6 +176,9 @@ ROWS: list[Row] = [
     Row("account.revoke_device", "POST", OWNER_ONLY, args=lambda o, r: {"device_id": o.device},
         why="anna's other device: anyone else gets 404"),
     Row("alerts.index", "GET", SIGNED_IN, why="lists only the alerts the person responds to"),
+    Row("alerts.badge", "GET", SIGNED_IN, why="the count of the person's own open alerts"),
+    Row("live.state", "GET", SIGNED_IN, args=lambda o, r: {"topics": "visit,alerts,inbox"},
+        why="tokens of the signed-in person's own topics (app/live); 401 JSON when signed out"),
     Row("alerts_api.list_alerts", "GET", SIGNED_IN),
     Row("visits.index", "GET", SIGNED_IN),
     Row("visits.new", "GET", SIGNED_IN),
@@ -307,6 +311,26 @@ ROWS: list[Row] = [
     Row("stats.alerts", "GET", DRILL_RUNNERS, why="counts and times of their own unit (admin: all units)"),
     Row("stats.alerts_csv", "GET", DRILL_RUNNERS),
     Row("stats_api.alert_stats", "GET", DRILL_RUNNERS),
+
+    # --- Single sign-on: off in this matrix, so 404 for everyone (tests/sso runs it against real
+    # providers: oidc-provider and a signed SAML IdP) ---------------------------------------------------
+    Row("sso.oidc_start", "GET", SSO_OFF, why="the sign-in button's target; 404 while OpenID Connect is off"),
+    Row("sso.oidc_callback", "GET", SSO_OFF, why="state, nonce and PKCE decide; tests/sso/test_oidc.py"),
+    Row("sso.saml_start", "GET", SSO_OFF),
+    Row("sso.saml_done", "GET", SSO_OFF, why="a signed one-use ticket from the ACS is the authority"),
+    Row("sso.saml_metadata", "GET", SSO_OFF, why="public SP metadata while SAML is on"),
+    Row("sso.saml_acs", "POST", SSO_OFF, variant="csrf_exempt",
+        why="a cross-site POST from the IdP: no CSRF token; the signature and InResponseTo decide"),
+    Row("sso.set_local_login", "POST", ADMIN_ONLY, args=lambda o, r: {"user_id": o.throwaway_user},
+        form=lambda o, r: {"local": "1"}, why="who may sign in with a password while SSO is on"),
+
+    # --- Re-authentication and choosing another buddy --------------------------------------------------
+    Row("reauth.page", "GET", SIGNED_IN, why="asks the signed-in person to prove it is them"),
+    Row("reauth.page", "POST", SIGNED_IN, form=lambda o, r: {"password": "demo"}),
+    Row("handover.change_buddy", "GET", expect("owner", "leader", "admin"), args=lambda o, r: {"visit_id": o.visit},
+        why="the worker, a leader of the visit's unit, or an administrator"),
+    Row("handover.change_buddy", "POST", expect("owner", "leader", "admin"), args=lambda o, r: {"visit_id": o.visit},
+        form=lambda o, r: {"buddy": "carl"}),
 
     # --- anna's ambulance letter: anna, her unit's leader, and responders of an open alert for her ----
     Row("help.person_letter", "GET", expect("owner", "leader", *RESPONDERS_L2),
